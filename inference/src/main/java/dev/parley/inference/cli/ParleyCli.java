@@ -1,0 +1,28 @@
+package dev.parley.inference.cli;
+
+import dev.parley.inference.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code parley} command line. */
+@Command(name = "parley", mixinStandardHelpOptions = true, versionProvider = ParleyCli.VersionProvider.class,
+        description = "Parley: a JVM-native LLM engine and chat server.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class ParleyCli implements Runnable {
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() { return new String[] {"parley " + Version.get()}; }
+    }
+
+    @Override public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new ParleyCli());
+    }
+}
