@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code parley} command line. */
 @Command(name = "parley", mixinStandardHelpOptions = true, versionProvider = ParleyCli.VersionProvider.class,
         description = "Parley: a JVM-native LLM engine and chat server.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, TokenizeCommand.class, TemplateCommand.class, LogitsCommand.class,
+                GenerateCommand.class, CommandLine.HelpCommand.class})
 public final class ParleyCli implements Runnable {
 
     static final class VersionProvider implements CommandLine.IVersionProvider {
@@ -23,6 +24,9 @@ public final class ParleyCli implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new ParleyCli());
+        CommandLine cmd = new CommandLine(new ParleyCli());
+        cmd.setExecutionExceptionHandler(new CliErrors());
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        return cmd;
     }
 }

@@ -1,0 +1,59 @@
+package dev.parley.inference.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.inference.gguf.GgufFile;
+import dev.parley.inference.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Turn text into token ids with a model's tokenizer (a vocab-only GGUF is enough).")
+final class TokenizeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "M", description = "GGUF file with tokenizer metadata") Path model;
+
+    @ArgGroup(exclusive = true, multiplicity = "1") Input input;
+
+    static final class Input {
+        @Option(names = "--text", paramLabel = "TEXT", description = "text to tokenize") String text;
+        @Option(names = "--batch", paramLabel = "FILE.jsonl", description = "one {\"text\": ...} per line; prints one {\"ids\": [...]} per line") Path batch;
+    }
+
+    @Option(names = "--no-bos", description = "do not add BOS/EOS even where the vocabulary asks for it") boolean noBos;
+    @Option(names = "--no-parse-special", description = "treat control-token text as plain text") boolean noParseSpecial;
+    @Option(names = "--json", description = "print {\"ids\": [...]} (the default output is the ids separated by spaces)") boolean json;
+
+    @Override public Integer call() throws IOException {
+        try (GgufFile f = GgufFile.open(model)) {
+            Tokenizer tok = Tokenizer.fromGguf(f);
+            if (input.text != null) {
+                print(tok.encode(input.text, !noBos, !noParseSpecial));
+                return 0;
+            }
+            List<String> lines = Files.readAllLines(input.batch);
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).isBlank()) continue;
+                JsonNode node = Json.parse(lines.get(i), input.batch + " line " + (i + 1));
+                JsonNode text = node.get("text");
+                if (text == null || !text.isTextual()) throw new CliErrors.UsageException(input.batch + " line " + (i + 1) + ": expected {\"text\": \"...\"}");
+                System.out.println(Json.write(Map.of("ids", tok.encode(text.asText(), !noBos, !noParseSpecial))));
+            }
+            return 0;
+        }
+    }
+
+    private void print(int[] ids) {
+        if (json) {
+            System.out.println(Json.write(Map.of("ids", ids)));
+        } else {
+            StringBuilder sb = new StringBuilder();
+            for (int id : ids) sb.append(sb.isEmpty() ? "" : " ").append(id);
+            System.out.println(sb);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package dev.parley.inference.model;
+
+import dev.parley.inference.tensor.WeightMatrix;
+
+/**
+ * One transformer block's weights. Matrices stay in the mapped file; the small norm and bias vectors are held as
+ * float arrays. Optional parts are null: Q/K/V biases (Qwen2), per-head Q/K RMSNorm (Qwen3).
+ */
+public record LayerWeights(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, float[] bq, float[] bk,
+                           float[] bv, float[] qNorm, float[] kNorm, WeightMatrix wo, float[] ffnNorm, WeightMatrix gate,
+                           WeightMatrix up, WeightMatrix down) {}

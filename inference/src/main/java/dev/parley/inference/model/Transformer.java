@@ -1,0 +1,212 @@
+package dev.parley.inference.model;
+
+import dev.parley.inference.tensor.QuantizedActivation;
+import dev.parley.inference.tensor.WeightMatrix;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The forward pass shared by every supported family: token embeddings, then per block RMSNorm, Q/K/V projections
+ * (optional biases, optional per-head Q/K RMSNorm), RoPE, causal grouped-query attention over the KV cache, output
+ * projection, residual; RMSNorm, gated SiLU feed-forward, residual; final RMSNorm and the vocabulary projection.
+ * A call processes a chunk of consecutive tokens of one sequence at once, so each weight row is read once per chunk.
+ */
+public final class Transformer {
+    private final ModelConfig c;
+    private final ModelWeights w;
+    private final MatmulMode mode;
+    private final float ropeThetaScale;
+
+    public Transformer(ModelConfig config, ModelWeights weights, MatmulMode mode) {
+        this.c = config;
+        this.w = weights;
+        this.mode = mode;
+        this.ropeThetaScale = ropeThetaScale(config);
+    }
+
+    public ModelConfig config() { return c; }
+    public MatmulMode mode() { return mode; }
+
+    /**
+     * Runs {@code tokens} at positions {@code startPos, startPos+1, ...}, storing their keys and values in {@code kv}.
+     *
+     * @param allLogits return logits for every token of the chunk (else only for the last one)
+     * @return logits, one vocabulary-sized row per returned position
+     */
+    public float[][] forward(int[] tokens, int startPos, KvCache kv, boolean allLogits) {
+        int n = tokens.length;
+        if (n == 0) throw new IllegalArgumentException("no tokens");
+        if (startPos < 0 || startPos + n > kv.capacity()) throw new IllegalArgumentException("positions " + startPos + ".." + (startPos + n) + " exceed the cache capacity " + kv.capacity());
+        for (int t : tokens) if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " out of range [0, " + c.vocabSize() + ")");
+        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), ffn = c.ffnDim();
+        Scratch s = new Scratch(n, Math.max(ffn, Math.max(dim, qDim)));
+        float[] x = new float[n * dim], xb = new float[n * dim];
+        float[] q = new float[n * qDim], k = new float[n * kvDim], v = new float[n * kvDim], att = new float[n * qDim];
+        float[] gate = new float[n * ffn], up = new float[n * ffn];
+
+        for (int t = 0; t < n; t++) w.tokenEmbedding().dequantizeRow(tokens[t], x, t * dim);
+
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights lw = w.layers()[l];
+            rmsNorm(x, lw.attnNorm(), xb, n, dim);
+            matmul(lw.wq(), xb, dim, q, n, s);
+            matmul(lw.wk(), xb, dim, k, n, s);
+            matmul(lw.wv(), xb, dim, v, n, s);
+            for (int t = 0; t < n; t++) {
+                addBias(q, t * qDim, lw.bq());
+                addBias(k, t * kvDim, lw.bk());
+                addBias(v, t * kvDim, lw.bv());
+                if (lw.qNorm() != null) headNorm(q, t * qDim, c.heads(), lw.qNorm());
+                if (lw.kNorm() != null) headNorm(k, t * kvDim, c.kvHeads(), lw.kNorm());
+                rope(q, t * qDim, c.heads(), startPos + t);
+                rope(k, t * kvDim, c.kvHeads(), startPos + t);
+                kv.store(l, startPos + t, k, t * kvDim, v, t * kvDim);
+            }
+            attention(kv, l, q, att, n, startPos);
+            matmul(lw.wo(), att, qDim, xb, n, s);
+            for (int i = 0; i < n * dim; i++) x[i] += xb[i];
+
+            rmsNorm(x, lw.ffnNorm(), xb, n, dim);
+            matmul(lw.gate(), xb, dim, gate, n, s);
+            matmul(lw.up(), xb, dim, up, n, s);
+            for (int i = 0; i < n * ffn; i++) gate[i] = silu(gate[i]) * up[i];
+            matmul(lw.down(), gate, ffn, xb, n, s);
+            for (int i = 0; i < n * dim; i++) x[i] += xb[i];
+        }
+
+        int first = allLogits ? 0 : n - 1, count = n - first;
+        float[] last = new float[count * dim];
+        System.arraycopy(x, first * dim, last, 0, count * dim);
+        float[] normed = new float[count * dim];
+        rmsNorm(last, w.outputNorm(), normed, count, dim);
+        float[] logits = new float[count * c.vocabSize()];
+        matmul(w.output(), normed, dim, logits, count, new Scratch(count, dim));
+        float[][] rows = new float[count][];
+        for (int i = 0; i < count; i++) {
+            rows[i] = new float[c.vocabSize()];
+            System.arraycopy(logits, i * c.vocabSize(), rows[i], 0, c.vocabSize());
+        }
+        return rows;
+    }
+
+    /** Per-call buffers for activations converted to the weights' companion formats. */
+    private static final class Scratch {
+        final QuantizedActivation[] rows;
+
+        Scratch(int n, int maxLength) {
+            rows = new QuantizedActivation[n];
+            for (int i = 0; i < n; i++) rows[i] = new QuantizedActivation(maxLength);
+        }
+    }
+
+    /** out[t][r] = W[r] · in[t] for every token t of the chunk; rows are split across threads. */
+    private void matmul(WeightMatrix m, float[] in, int inStride, float[] out, int n, Scratch s) {
+        int rows = m.rows();
+        if (mode == MatmulMode.GGML) {
+            for (int t = 0; t < n; t++) s.rows[t].quantize(m.activationType(), in, t * inStride, m.cols());
+            Parallel.forChunks(rows, 16, (from, to) -> {
+                for (int r = from; r < to; r++)
+                    for (int t = 0; t < n; t++) out[t * rows + r] = m.dot(r, s.rows[t]);
+            });
+        } else {
+            Parallel.forChunks(rows, 16, (from, to) -> {
+                for (int r = from; r < to; r++)
+                    for (int t = 0; t < n; t++) out[t * rows + r] = m.dot(r, in, t * inStride);
+            });
+        }
+    }
+
+    /** Causal attention: each query head attends to positions 0..its own of its kv-head group. */
+    private void attention(KvCache kv, int layer, float[] q, float[] out, int n, int startPos) {
+        int hd = c.headDim(), kvDim = c.kvDim(), qDim = c.qDim(), group = c.heads() / c.kvHeads();
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        MemorySegment keys = kv.keys(layer), values = kv.values(layer);
+        Parallel.forEach(n * c.heads(), job -> {
+            int t = job / c.heads(), h = job % c.heads(), pos = startPos + t;
+            int qOff = t * qDim + h * hd;
+            long kvHeadOff = (long) (h / group) * hd;
+            float[] scores = new float[pos + 1];
+            float max = Float.NEGATIVE_INFINITY;
+            for (int p = 0; p <= pos; p++) {
+                long base = ((long) p * kvDim + kvHeadOff) * Float.BYTES;
+                float dot = 0f;
+                for (int i = 0; i < hd; i++) dot += q[qOff + i] * keys.get(ValueLayout.JAVA_FLOAT, base + (long) i * Float.BYTES);
+                scores[p] = dot * scale;
+                max = Math.max(max, scores[p]);
+            }
+            double sum = 0;
+            for (int p = 0; p <= pos; p++) {
+                scores[p] = (float) Math.exp(scores[p] - max);
+                sum += scores[p];
+            }
+            float inv = (float) (1.0 / sum);
+            int oOff = t * qDim + h * hd;
+            for (int i = 0; i < hd; i++) out[oOff + i] = 0f;
+            for (int p = 0; p <= pos; p++) {
+                float a = scores[p] * inv;
+                long base = ((long) p * kvDim + kvHeadOff) * Float.BYTES;
+                for (int i = 0; i < hd; i++) out[oOff + i] += a * values.get(ValueLayout.JAVA_FLOAT, base + (long) i * Float.BYTES);
+            }
+        });
+    }
+
+    /** x / sqrt(mean(x²) + eps) * weight, per row; the sum of squares is accumulated in double as ggml does. */
+    private void rmsNorm(float[] in, float[] weight, float[] out, int n, int dim) {
+        for (int t = 0; t < n; t++) {
+            int off = t * dim;
+            double ss = 0;
+            for (int i = 0; i < dim; i++) ss += (double) in[off + i] * in[off + i];
+            float scale = (float) (1.0 / Math.sqrt((float) (ss / dim) + c.rmsEps()));
+            for (int i = 0; i < dim; i++) out[off + i] = in[off + i] * scale * weight[i];
+        }
+    }
+
+    /** Qwen3's per-head RMSNorm of queries and keys, in place. */
+    private void headNorm(float[] x, int off, int heads, float[] weight) {
+        int hd = c.headDim();
+        for (int h = 0; h < heads; h++) {
+            int o = off + h * hd;
+            double ss = 0;
+            for (int i = 0; i < hd; i++) ss += (double) x[o + i] * x[o + i];
+            float scale = (float) (1.0 / Math.sqrt((float) (ss / hd) + c.rmsEps()));
+            for (int i = 0; i < hd; i++) x[o + i] = x[o + i] * scale * weight[i];
+        }
+    }
+
+    private static void addBias(float[] x, int off, float[] bias) {
+        if (bias == null) return;
+        for (int i = 0; i < bias.length; i++) x[off + i] += bias[i];
+    }
+
+    /** base^(−2/n_rot): the ratio between successive pair frequencies. */
+    private static float ropeThetaScale(ModelConfig c) {
+        return (float) Math.pow(c.ropeBase(), -2.0 / c.ropeDim());
+    }
+
+    /**
+     * Rotates every head's first n_rot dimensions by θ_i = pos · scale · base^(−2i/n_rot) / factor_i. θ is built by
+     * repeated float multiplication, exactly as ggml's rope cache does, so the angles match llama.cpp bit for bit.
+     */
+    private void rope(float[] x, int off, int heads, int pos) {
+        int hd = c.headDim(), pairs = c.ropeDim() / 2;
+        boolean neox = c.family().ropeStyle() == RopeStyle.NEOX;
+        float[] factors = w.ropeFreqFactors();
+        float theta = pos;
+        for (int i = 0; i < pairs; i++) {
+            float angle = c.ropeScale() * (factors == null ? theta : theta / factors[i]);
+            float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
+            for (int h = 0; h < heads; h++) {
+                int a = off + h * hd + (neox ? i : 2 * i);
+                int b = a + (neox ? pairs : 1);
+                float x0 = x[a], x1 = x[b];
+                x[a] = x0 * cos - x1 * sin;
+                x[b] = x0 * sin + x1 * cos;
+            }
+            theta *= ropeThetaScale;
+        }
+    }
+
+    private static float silu(float x) {
+        return x / (1f + (float) Math.exp(-x));
+    }
+}
