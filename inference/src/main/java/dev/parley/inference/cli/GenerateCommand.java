@@ -50,7 +50,7 @@ final class GenerateCommand implements Callable<Integer> {
         SamplingParams params = SamplingParams.builder()
                 .temperature(temperature).topK(topK).topP(topP).minP(minP)
                 .repetitionPenalty(repeatPenalty).presencePenalty(presencePenalty).frequencyPenalty(frequencyPenalty)
-                .seed(seed != null ? seed : System.nanoTime()).maxTokens(maxTokens).stop(stop).ignoreEos(ignoreEos)
+                .seed(seed != null ? seed : SamplingParams.RANDOM_SEED).maxTokens(maxTokens).stop(stop).ignoreEos(ignoreEos)
                 .build();
         try (Model m = Model.load(model)) {
             int[] promptTokens = promptTokens(m);

@@ -36,7 +36,8 @@ public final class Generator {
         int ctx = model.config().contextLength();
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty");
         if (prompt.length >= ctx) throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds " + ctx);
-        int capacity = (int) Math.min(ctx, (long) prompt.length + params.maxTokens());
+        int maxTokens = params.maxTokens() < 0 ? Integer.MAX_VALUE : params.maxTokens(); // -1: until the context is full
+        int capacity = (int) Math.min(ctx, (long) prompt.length + maxTokens);
         Sampler sampler = new Sampler(params, model.config().vocabSize());
         for (int t : prompt) sampler.accept(t);
         StreamDecoder decoder = model.tokenizer().newStreamDecoder();
@@ -49,7 +50,7 @@ public final class Generator {
             float[] logits = transformer.forward(prompt, 0, kv, false)[0];
             int pos = prompt.length;
             while (true) {
-                if (out.size() >= params.maxTokens()) break;
+                if (out.size() >= maxTokens) break;
                 int token = sampler.sample(logits);
                 if (!params.ignoreEos() && model.tokenizer().isEndOfGeneration(token)) { reason = FinishReason.STOP; break; }
                 out.add(token);
@@ -57,7 +58,7 @@ public final class Generator {
                 StopMatcher.Result r = stops.feed(decoder.feed(token));
                 emit(r.emit(), text, listener);
                 if (r.stopped()) { reason = FinishReason.STOP; stoppedByString = true; break; }
-                if (out.size() >= params.maxTokens()) break;
+                if (out.size() >= maxTokens) break;
                 if (pos >= capacity) { reason = FinishReason.CONTEXT_FULL; break; }
                 logits = transformer.forward(new int[] {token}, pos++, kv, false)[0];
             }

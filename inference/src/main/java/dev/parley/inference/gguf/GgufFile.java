@@ -82,13 +82,14 @@ public final class GgufFile implements AutoCloseable {
 
         Map<String, GgufValue> metadata = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
-            String key = r.string("metadata key #" + i);
-            if (key.isEmpty()) throw r.error("metadata key #" + i + " is empty");
+            String rawKey = r.string("metadata key #" + i);
+            if (rawKey.isEmpty()) throw r.error("metadata key #" + i + " is empty");
+            String key = GgufException.quote(rawKey); // as shown in messages
             long typeId = r.u32(key + " type");
             GgufValueType type = GgufValueType.fromId(typeId);
             if (type == null) throw r.error("key " + key + ": unknown value type " + typeId);
             GgufValue value = new GgufValue(type, r.value(key, type, 0));
-            if (metadata.putIfAbsent(key, value) != null) throw r.error("duplicate metadata key " + key);
+            if (metadata.putIfAbsent(rawKey, value) != null) throw r.error("duplicate metadata key " + key);
         }
 
         long alignment = DEFAULT_ALIGNMENT;
@@ -102,7 +103,10 @@ public final class GgufFile implements AutoCloseable {
         record RawTensor(String name, long[] shape, GgmlType type, long relOffset) {}
         List<RawTensor> raw = new ArrayList<>();
         for (long i = 0; i < tensorCount; i++) {
-            String name = r.string("tensor #" + i + " name");
+            String rawName = r.string("tensor #" + i + " name");
+            // ggml's GGML_MAX_NAME: llama.cpp refuses longer tensor names too
+            if (rawName.length() >= 64) throw r.error("tensor #" + i + " name '" + GgufException.quote(rawName) + "' is longer than 63 characters");
+            String name = GgufException.quote(rawName);
             long nDims = r.u32("tensor " + name + " dimension count");
             if (nDims < 1 || nDims > MAX_DIMS) throw r.error("tensor " + name + ": " + nDims + " dimensions (1 to " + MAX_DIMS + " allowed)");
             long[] shape = new long[(int) nDims];
@@ -114,7 +118,7 @@ public final class GgufFile implements AutoCloseable {
             GgmlType type = GgmlType.fromId(typeId);
             if (type == null) throw r.error("tensor " + name + ": unknown tensor type " + typeId);
             long relOffset = r.u64("tensor " + name + " offset");
-            raw.add(new RawTensor(name, shape, type, relOffset));
+            raw.add(new RawTensor(rawName, shape, type, relOffset));
         }
         long dataOffset = alignUp(r.position(), alignment);
         if (tensorCount > 0 && dataOffset > segment.byteSize()) throw r.error("truncated: tensor data would start at " + dataOffset + " but the file has " + segment.byteSize() + " bytes");

@@ -84,8 +84,8 @@ class GgufCorruptionTest {
     void hugeCountsAndLengthsAreRejectedBeforeAllocating() throws IOException {
         mustFail(header(b -> b.putInt(GgufFile.MAGIC).putInt(3).putLong(Long.MAX_VALUE).putLong(0)), "tensor count");
         mustFail(header(b -> b.putInt(GgufFile.MAGIC).putInt(3).putLong(0).putLong(-1L)), "metadata count");
-        mustFail(header(b -> { b.putInt(GgufFile.MAGIC).putInt(3).putLong(0).putLong(1); b.putLong(Long.MAX_VALUE); }), "string length");
-        mustFail(header(b -> { b.putInt(GgufFile.MAGIC).putInt(3).putLong(0).putLong(1); b.putLong(1L << 40); }), "too large");
+        mustFail(header(b -> { b.putInt(GgufFile.MAGIC).putInt(3).putLong(0).putLong(1); b.putLong(Long.MAX_VALUE).put(new byte[64]); }), "string length");
+        mustFail(header(b -> { b.putInt(GgufFile.MAGIC).putInt(3).putLong(0).putLong(1); b.putLong(1L << 40).put(new byte[64]); }), "too large");
         mustFail(header(b -> { b.putInt(GgufFile.MAGIC).putInt(3).putLong(0).putLong(1); str(b, "k"); b.putInt(9).putInt(4).putLong(1L << 60); }), "array length");
         mustFail(header(b -> { b.putInt(GgufFile.MAGIC).putInt(3).putLong(0).putLong(1); str(b, "k"); b.putInt(9).putInt(8).putLong(3); str(b, "a"); }), "truncated");
         mustFail(header(b -> {
