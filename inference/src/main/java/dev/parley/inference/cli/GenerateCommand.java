@@ -1,6 +1,11 @@
 package dev.parley.inference.cli;
 
-import dev.parley.inference.engine.Generator;
+import dev.parley.inference.engine.Completion;
+import dev.parley.inference.engine.Engine;
+import dev.parley.inference.engine.EngineConfig;
+import dev.parley.inference.engine.GenerationListener;
+import dev.parley.inference.engine.GenerationRequest;
+import dev.parley.inference.engine.TokenEvent;
 import dev.parley.inference.model.MatmulMode;
 import dev.parley.inference.model.Model;
 import dev.parley.inference.sampling.SamplingParams;
@@ -15,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,14 +62,25 @@ final class GenerateCommand implements Callable<Integer> {
         try (Model m = Model.load(model)) {
             int[] promptTokens = promptTokens(m);
             PrintStream stream = json ? System.err : new PrintStream(System.out, true, StandardCharsets.UTF_8);
-            Generator.Result r = new Generator(m, m.transformer(mode)).generate(promptTokens, params, text -> {
-                stream.print(text);
-                stream.flush();
-            });
+            CompletableFuture<Completion> done = new CompletableFuture<>();
+            Completion r;
+            try (Engine engine = new Engine(m, new EngineConfig(1, 1, 512, mode))) {
+                engine.submit(new GenerationRequest(promptTokens, params), new GenerationListener() {
+                    @Override public void onToken(TokenEvent e) {
+                        stream.print(e.text());
+                        stream.flush();
+                    }
+
+                    @Override public void onComplete(Completion c) { done.complete(c); }
+
+                    @Override public void onError(RuntimeException e) { done.completeExceptionally(e); }
+                });
+                r = join(done);
+            }
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();
-                out.put("prompt_tokens", r.promptTokens());
-                out.put("tokens", r.tokens());
+                out.put("prompt_tokens", promptTokens);
+                out.put("tokens", r.generatedTokens());
                 out.put("text", r.text());
                 out.put("finish_reason", r.finishReason().name().toLowerCase());
                 System.out.println(Json.write(out));
@@ -71,6 +89,18 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static Completion join(CompletableFuture<Completion> done) {
+        try {
+            return done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     private int[] promptTokens(Model m) {

@@ -1,0 +1,26 @@
+package dev.parley.inference.engine;
+
+import dev.parley.inference.model.Model;
+
+/**
+ * The request API the server uses: submit a prompt, receive tokens as they are sampled, cancel. The server never
+ * calls the model directly, so how requests are scheduled and batched can change underneath it.
+ */
+public interface InferenceEngine extends AutoCloseable {
+    /**
+     * Queues a request. Throws {@link IllegalArgumentException} for a request that can never run (prompt longer than
+     * the context, token ids out of range) and {@link EngineOverloadedException} when the queue is full.
+     */
+    RequestHandle submit(GenerationRequest request, GenerationListener listener);
+
+    Model model();
+
+    /** Requests currently generating. */
+    int runningCount();
+
+    /** Requests accepted but not yet started. */
+    int waitingCount();
+
+    /** Stops accepting work, cancels what is queued or running, and stops the worker. */
+    @Override void close();
+}
