@@ -1,0 +1,86 @@
+package dev.parley.inference.tokenizer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.inference.gguf.GgufException;
+import dev.parley.inference.gguf.GgufFile;
+import dev.parley.inference.testing.Shared;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * llama.cpp's tokenizer test vectors (test-tokenizer-0: add_special = false, parse_special = false), one test per
+ * case, plus the full prompts of the oracle model runs (add_special = true).
+ */
+class TokenizerOracleTest {
+
+    @TestFactory
+    Stream<DynamicNode> llamaCppVectors() {
+        return OracleVocab.WITH_VECTORS.stream().map(vocab -> DynamicContainer.dynamicContainer(vocab,
+                OracleVocab.cases(vocab).stream().map(c -> DynamicTest.dynamicTest("#" + c.index() + " " + OracleVocab.label(c.input()), () -> {
+                    int[] actual = OracleVocab.tokenizer(vocab).encode(c.input(), false, false);
+                    assertArrayEquals(c.expected(), actual, () -> vocab + " " + OracleVocab.label(c.input()));
+                }))));
+    }
+
+    @Test
+    void bertWordPieceIsRejectedClearly() {
+        Path path = OracleVocab.gguf("bert-bge");
+        try (GgufFile file = GgufFile.open(path)) {
+            GgufException e = assertThrows(GgufException.class, () -> Tokenizer.fromGguf(file));
+            assertTrue(e.getMessage().contains("unsupported tokenizer") && e.getMessage().contains("bert"), e.getMessage());
+            assertTrue(e.getMessage().contains(path.getFileName().toString()), e.getMessage());
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicNode> fullPromptsOfOracleRuns() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<DynamicNode> nodes = new ArrayList<>();
+        for (String run : List.of("llama-spm-q8_0", "llama3-bpe-f32", "qwen2-f32")) {
+            JsonNode root = json.readTree(Shared.path("oracle/expected/" + run + ".json").toFile());
+            Path model = Shared.path("oracle/models/" + run + ".gguf");
+            List<DynamicTest> tests = new ArrayList<>();
+            tests.add(DynamicTest.dynamicTest("vocab facts", () -> {
+                Tokenizer t = OracleVocab.tokenizer(model);
+                assertEquals(root.get("n_vocab").asInt(), t.vocabSize());
+                assertEquals(root.get("bos_id").asInt(), t.bosId());
+                assertEquals(root.get("eos_id").asInt(), t.eosId());
+                assertEquals(root.get("add_bos").asBoolean(), t.addBos());
+            }));
+            for (JsonNode prompt : root.get("prompts")) {
+                String text = prompt.get("text").asText();
+                int[] expected = ints(prompt.get("tokens"));
+                tests.add(DynamicTest.dynamicTest(OracleVocab.label(text), () -> {
+                    Tokenizer t = OracleVocab.tokenizer(model);
+                    assertArrayEquals(expected, t.encode(text, true, false));
+                    JsonNode pieces = prompt.get("token_pieces");
+                    for (int i = 0; i < expected.length; i++) {
+                        assertEquals(pieces.get(i).asText(), t.decode(new int[] {expected[i]}), "piece of token " + expected[i]);
+                    }
+                }));
+            }
+            nodes.add(DynamicContainer.dynamicContainer(run, tests));
+        }
+        return nodes.stream();
+    }
+
+    private static int[] ints(JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) out[i] = array.get(i).asInt();
+        return out;
+    }
+}
