@@ -187,6 +187,8 @@ class DequantizeTest {
                 int v = KQuants.scaleMin(s, 0, j);
                 assertEquals(sm[j], v & 0xFF, "scale " + j);
                 assertEquals(sm[8 + j], v >> 8, "min " + j);
+                assertEquals(sm[j], (int) (KQuants.packed(s, 0, false) >>> (8 * j)) & 0xFF, "packed scale " + j);
+                assertEquals(sm[8 + j], (int) (KQuants.packed(s, 0, true) >>> (8 * j)) & 0xFF, "packed min " + j);
             }
         }
     }
