@@ -24,4 +24,24 @@ final class KQuants {
         int mTop = (s.get(ValueLayout.JAVA_BYTE, scalesOffset + j) & 0xFF) >> 6;
         return ((hiByte & 0xF) | scTop << 4) | ((hiByte >> 4) | mTop << 4) << 8;
     }
+
+    /**
+     * All 8 scales (bytes 0-7 of the result) or all 8 mins ({@code mins} = true) of a super-block at once, unpacked
+     * with 32-bit masks from the three little-endian words of the 12 scale bytes; the kernels call this twice per
+     * super-block instead of {@link #scaleMin} per sub-block.
+     */
+    static long packed(MemorySegment s, long scalesOffset, boolean mins) {
+        int w0 = s.get(Numbers.LE_INT, scalesOffset), w1 = s.get(Numbers.LE_INT, scalesOffset + 4);
+        int w2 = s.get(Numbers.LE_INT, scalesOffset + 8);
+        int low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, top2 = 0x03030303;
+        int lo, hi;
+        if (!mins) {
+            lo = w0 & low6;                                    // sub-blocks 0-3: low 6 bits of bytes 0-3
+            hi = (w2 & low4) | (((w0 >>> 6) & top2) << 4);    // 4-7: low nibbles of bytes 8-11, top bits of 0-3
+        } else {
+            lo = w1 & low6;                                    // 0-3: low 6 bits of bytes 4-7
+            hi = ((w2 >>> 4) & low4) | (((w1 >>> 6) & top2) << 4); // 4-7: high nibbles of 8-11, top bits of 4-7
+        }
+        return (lo & 0xFFFFFFFFL) | ((long) hi << 32);
+    }
 }

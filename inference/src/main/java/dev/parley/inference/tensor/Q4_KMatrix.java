@@ -56,8 +56,10 @@ final class Q4_KMatrix extends WeightMatrix {
             long off = base + 144L * sb;
             float d = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off));
             float dmin = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off + 2));
+            long scales = KQuants.packed(data, off + 4, false), mins = KQuants.packed(data, off + 4, true);
             for (int g = 0; g < 4; g++) {
-                int sm0 = KQuants.scaleMin(data, off + 4, 2 * g), sm1 = KQuants.scaleMin(data, off + 4, 2 * g + 1);
+                int sm0 = (int) (scales >>> (16 * g)) & 0xFF | ((int) (mins >>> (16 * g)) & 0xFF) << 8;
+                int sm1 = (int) (scales >>> (16 * g + 8)) & 0xFF | ((int) (mins >>> (16 * g + 8)) & 0xFF) << 8;
                 long qo = off + 16 + 32 * g;
                 int xi = xOffset + 256 * sb + 64 * g;
                 IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, data, qo, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
@@ -93,8 +95,10 @@ final class Q4_KMatrix extends WeightMatrix {
             long off = base + 144L * sb;
             IntVector accI = IntVector.zero(I);
             int summ = 0;
+            long scales = KQuants.packed(data, off + 4, false), mins = KQuants.packed(data, off + 4, true);
             for (int g = 0; g < 4; g++) {
-                int sm0 = KQuants.scaleMin(data, off + 4, 2 * g), sm1 = KQuants.scaleMin(data, off + 4, 2 * g + 1);
+                int sm0 = (int) (scales >>> (16 * g)) & 0xFF | ((int) (mins >>> (16 * g)) & 0xFF) << 8;
+                int sm1 = (int) (scales >>> (16 * g + 8)) & 0xFF | ((int) (mins >>> (16 * g + 8)) & 0xFF) << 8;
                 long qo = off + 16 + 32 * g;
                 int ai = 256 * sb + 64 * g;
                 ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B, data, qo, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
