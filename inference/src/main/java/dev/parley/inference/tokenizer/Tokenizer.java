@@ -65,13 +65,16 @@ public interface Tokenizer {
 
     int vocabSize();
 
-    /** -1 when the vocabulary has none (llama.cpp's defaults apply when the key is absent: 1 for SPM, 11 for BPE). */
+    /**
+     * -1 when the vocabulary has none. When the key is absent llama.cpp's default applies if it is a valid id: 1 for
+     * SPM, 11 for BPE, none for WordPiece (which adds [CLS] instead).
+     */
     int bosId();
 
-    /** -1 when the vocabulary has none (llama.cpp's defaults apply when the key is absent: 2 for SPM, 11 for BPE). */
+    /** -1 when the vocabulary has none. When the key is absent: 2 for SPM, 11 for BPE, none for WordPiece. */
     int eosId();
 
-    /** Whether {@code encode(.., addSpecial = true, ..)} starts with BOS. */
+    /** Whether {@code encode(.., addSpecial = true, ..)} starts with BOS ([CLS] for WordPiece). */
     boolean addBos();
 
     /** EOS, EOT, EOM and the tokens llama.cpp treats as end-of-generation by their text ({@code <|im_end|>}, ...). */
