@@ -10,8 +10,8 @@ public interface Tokenizer {
 
     /**
      * The tokenizer named by {@code tokenizer.ggml.model}: {@code "llama"} (SentencePiece-style BPE over scores with
-     * byte fallback) or {@code "gpt2"} (byte-level BPE over merges, pre-tokenized by {@code tokenizer.ggml.pre}).
-     * Anything else, including {@code "bert"} (WordPiece), is a {@link dev.parley.inference.gguf.GgufException}.
+     * byte fallback), {@code "gpt2"} (byte-level BPE over merges, pre-tokenized by {@code tokenizer.ggml.pre}) or
+     * {@code "bert"} (WordPiece). Anything else is a {@link dev.parley.inference.gguf.GgufException}.
      */
     static Tokenizer fromGguf(GgufFile file) {
         if (!file.has("tokenizer.ggml.model")) throw file.error("no tokenizer: key tokenizer.ggml.model is missing");
@@ -29,8 +29,11 @@ public interface Tokenizer {
                 Vocabulary vocab = Vocabulary.fromGguf(file, model, preTokenizer.addsBosByDefault());
                 return new BpeTokenizer(vocab, preTokenizer, file.getStringArray("tokenizer.ggml.merges"));
             }
-            case "bert" -> throw file.error("unsupported tokenizer: 'bert' (WordPiece) is not implemented");
-            default -> throw file.error("unsupported tokenizer: tokenizer.ggml.model '" + model + "' (only 'llama' and 'gpt2' are supported)");
+            case "bert" -> {
+                Vocabulary vocab = Vocabulary.fromGguf(file, model, true);
+                return new WpmTokenizer(vocab, vocab.cls, vocab.sep);
+            }
+            default -> throw file.error("unsupported tokenizer: tokenizer.ggml.model '" + model + "' (only 'llama', 'gpt2' and 'bert' are supported)");
         }
     }
 
@@ -62,13 +65,16 @@ public interface Tokenizer {
 
     int vocabSize();
 
-    /** -1 when the vocabulary has none (llama.cpp's defaults apply when the key is absent: 1 for SPM, 11 for BPE). */
+    /**
+     * -1 when the vocabulary has none. When the key is absent llama.cpp's default applies if it is a valid id: 1 for
+     * SPM, 11 for BPE, none for WordPiece (which adds [CLS] instead).
+     */
     int bosId();
 
-    /** -1 when the vocabulary has none (llama.cpp's defaults apply when the key is absent: 2 for SPM, 11 for BPE). */
+    /** -1 when the vocabulary has none. When the key is absent: 2 for SPM, 11 for BPE, none for WordPiece. */
     int eosId();
 
-    /** Whether {@code encode(.., addSpecial = true, ..)} starts with BOS. */
+    /** Whether {@code encode(.., addSpecial = true, ..)} starts with BOS ([CLS] for WordPiece). */
     boolean addBos();
 
     /** EOS, EOT, EOM and the tokens llama.cpp treats as end-of-generation by their text ({@code <|im_end|>}, ...). */

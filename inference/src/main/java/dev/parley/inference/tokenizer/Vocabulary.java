@@ -26,6 +26,8 @@ final class Vocabulary {
     final TokenType[] types;
     final Map<String, Integer> ids;
     final int bos, eos, eot, eom, unk;
+    /** BERT's [CLS] and [SEP]; -1 for other models. */
+    final int cls, sep;
     final boolean addBos, addEos, addSpacePrefix;
     final boolean[] eog;
     /** Strip ASCII whitespace after / before this token when splitting special tokens out of the input. */
@@ -52,15 +54,19 @@ final class Vocabulary {
         for (int i = 0; i < n; i++) ids.put(texts[i], i); // later duplicates win, as in llama.cpp
 
         boolean spm = model.equals("llama");
-        bos = specialId(file, "bos", spm ? 1 : 11);
-        eos = specialId(file, "eos", spm ? 2 : 11);
-        unk = specialId(file, "unknown", spm ? 0 : -1);
+        boolean wpm = model.equals("bert");
+        // llama.cpp's default ids per model when the keys are absent.
+        bos = specialId(file, "bos", spm ? 1 : wpm ? -1 : 11);
+        eos = specialId(file, "eos", spm ? 2 : wpm ? -1 : 11);
+        unk = specialId(file, "unknown", spm ? 0 : wpm ? 100 : -1);
+        cls = wpm ? specialId(file, "cls", specialId(file, "bos", 101)) : -1;
+        sep = wpm ? specialId(file, "seperator", 102) : -1; // sic: llama.cpp's key name
         eom = specialId(file, "eom", id("<|eom_id|>"));
         int eotFromFile = specialId(file, "eot", -1);
         eot = eotFromFile >= 0 ? eotFromFile : firstEogTextOtherThanEom();
         addBos = file.getBool("tokenizer.ggml.add_bos_token", defaultAddBos);
         addEos = file.getBool("tokenizer.ggml.add_eos_token", false);
-        addSpacePrefix = file.getBool("tokenizer.ggml.add_space_prefix", spm);
+        addSpacePrefix = file.getBool("tokenizer.ggml.add_space_prefix", spm); // only SPM uses it
 
         eog = new boolean[n];
         for (int i = 0; i < n; i++) {

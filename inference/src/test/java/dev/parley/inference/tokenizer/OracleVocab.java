@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /** llama.cpp's vocab test files in oracle/vocab: the vocab GGUFs and their .inp/.out vectors (see README.md there). */
 final class OracleVocab {
     static final List<String> WITH_VECTORS = List.of("llama-spm", "phi-3", "llama-bpe", "qwen2", "gpt-2", "deepseek-llm",
-            "deepseek-coder", "falcon", "mpt", "refact", "starcoder");
+            "deepseek-coder", "falcon", "mpt", "refact", "starcoder", "bert-bge");
     static final List<String> SPM = List.of("llama-spm", "phi-3");
     private static final String SEPARATOR = "\n__ggml_vocab_test__\n";
     private static final Map<Path, Tokenizer> LOADED = new ConcurrentHashMap<>();

@@ -21,7 +21,8 @@ class TokenizerBehaviourTest {
 
     @TestFactory
     Stream<DynamicNode> decodeOfEncodeGivesTheInputBack() {
-        return OracleVocab.WITH_VECTORS.stream().map(vocab -> DynamicContainer.dynamicContainer(vocab,
+        // WordPiece lowercases, strips accents and drops whitespace, so only SPM and BPE vocabularies round-trip.
+        return OracleVocab.WITH_VECTORS.stream().filter(v -> !v.equals("bert-bge")).map(vocab -> DynamicContainer.dynamicContainer(vocab,
                 OracleVocab.inputs(vocab).stream().map(input -> DynamicTest.dynamicTest(OracleVocab.label(input), () -> {
                     Tokenizer t = OracleVocab.tokenizer(vocab);
                     // SentencePiece adds a dummy-prefix space to non-empty text, and decode keeps it (token_to_piece).
@@ -130,6 +131,14 @@ class TokenizerBehaviourTest {
         });
         assertEquals(128000, OracleVocab.tokenizer("llama-bpe").bosId());
         assertEquals(151643, OracleVocab.tokenizer("qwen2").eosId());
+    }
+
+    @Test
+    void wordPieceWrapsTheInputInClsAndSep() {
+        Tokenizer bert = OracleVocab.tokenizer("bert-bge");
+        int[] ids = bert.encode("Hello world", true, false);
+        assertArrayEquals(new int[] {101, 7592, 2088, 102}, ids);
+        assertEquals("[CLS] hello world[SEP]", bert.decode(ids));
     }
 
     @Test
