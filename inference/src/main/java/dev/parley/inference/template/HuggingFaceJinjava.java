@@ -22,7 +22,8 @@ final class HuggingFaceJinjava {
 
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                // lstrip_blocks is applied by TemplateSourceRewriter: Jinjava's also strips mid-line whitespace.
+                .withLstripBlocks(false)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         // jinja2's {{- -}} trimming; without it most Llama/Mistral/Hermes prompts differ in whitespace.
                         .withUseTrimmingForNotesAndExpressions(true)
