@@ -70,6 +70,7 @@ final class HuggingFaceJinjava {
         jinjava.registerFilter(new ItemsFilter());
         jinjava.registerFilter(new TrimFilter());
         jinjava.registerFilter(new StringFilter());
+        jinjava.registerFilter(new IndentFilter());
         jinjava.registerExpTest(PythonIterableTests.iterable());
         jinjava.registerExpTest(PythonIterableTests.sequence());
         jinjava.registerFunction(TemplateGlobals.raiseExceptionFunction());

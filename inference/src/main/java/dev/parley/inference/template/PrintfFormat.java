@@ -37,6 +37,28 @@ final class PrintfFormat {
         return out.toString();
     }
 
+    /**
+     * Python rounds the exact binary value half-to-even ({@code '%.1f' % 2.25} is "2.2"); Java's Formatter rounds
+     * half-up, so the digits come from BigDecimal and only the padding is done here.
+     */
+    private static String fixedPoint(String flags, double value) {
+        int dot = flags.indexOf('.');
+        int precision = dot >= 0 ? Integer.parseInt("0" + flags.substring(dot + 1)) : 6;
+        String widthFlags = dot >= 0 ? flags.substring(0, dot) : flags;
+        String digits = Double.isFinite(value)
+                ? new java.math.BigDecimal(value).setScale(precision, java.math.RoundingMode.HALF_EVEN).toPlainString()
+                : PythonValues.floatRepr(value);
+        if (widthFlags.contains("+") && !digits.startsWith("-")) digits = "+" + digits;
+        int width = Integer.parseInt("0" + widthFlags.replaceAll("[^0-9]", "").replaceFirst("^0+", ""));
+        if (digits.length() >= width) return digits;
+        String padding = (widthFlags.contains("0") && !widthFlags.contains("-") ? "0" : " ").repeat(width - digits.length());
+        if (widthFlags.contains("-")) return digits + padding;
+        if (padding.startsWith("0") && (digits.startsWith("-") || digits.startsWith("+"))) {
+            return digits.charAt(0) + padding + digits.substring(1);
+        }
+        return padding + digits;
+    }
+
     private static String convert(char conversion, String flags, Object arg) {
         return switch (conversion) {
             case 's' -> String.format("%" + flags + "s", PythonValues.str(arg == null ? "None" : arg));
@@ -45,7 +67,11 @@ final class PrintfFormat {
                 if (!(arg instanceof Number n)) throw new TemplateException("TypeError: %d format: a real number is required, not " + PythonStrings.typeName(arg));
                 yield String.format("%" + flags + "d", n.longValue());
             }
-            case 'f', 'F', 'e', 'g' -> {
+            case 'f', 'F' -> {
+                if (!(arg instanceof Number n)) throw new TemplateException("TypeError: must be real number, not " + PythonStrings.typeName(arg));
+                yield fixedPoint(flags, n.doubleValue());
+            }
+            case 'e', 'g' -> {
                 if (!(arg instanceof Number n)) throw new TemplateException("TypeError: must be real number, not " + PythonStrings.typeName(arg));
                 yield String.format("%" + (flags.contains(".") ? flags : flags + ".6") + conversion, n.doubleValue());
             }

@@ -21,6 +21,9 @@ final class PythonOperators {
         @Override
         protected Object apply(TypeConverter converter, Object a, Object b) {
             if (isNumber(a) && isNumber(b)) return NumberOperations.add(converter, a, b);
+            if (a instanceof SafeString || b instanceof SafeString) {
+                if (isString(a) && isString(b)) return new SafeString(markupText(a) + markupText(b));
+            }
             if (isString(a) && isString(b)) return a.toString() + b;
             if (a instanceof List<?> x && b instanceof List<?> y) {
                 List<Object> joined = new ArrayList<>(x);
@@ -42,6 +45,7 @@ final class PythonOperators {
             if (isString(a) && isInteger(b)) return a.toString().repeat(Math.max(0, ((Number) b).intValue()));
             if (isInteger(a) && isString(b)) return b.toString().repeat(Math.max(0, ((Number) a).intValue()));
             if (a instanceof Collection<?> items && isInteger(b)) return repeat(items, ((Number) b).intValue());
+            if (isInteger(a) && b instanceof Collection<?> items) return repeat(items, ((Number) a).intValue());
             if (isNumber(a) && isNumber(b)) return NumberOperations.mul(converter, a, b);
             throw unsupported("*", a, b);
         }
@@ -65,6 +69,28 @@ final class PythonOperators {
             return "%";
         }
     };
+
+    /**
+     * markupsafe's rule: adding a plain str to Markup ({@code x|safe}) HTML-escapes the plain side. Functionary
+     * v3.1 concatenates {@code '...'|safe + tool|tojson}, so its prompt really contains {@code &#34;}.
+     */
+    private static String markupText(Object operand) {
+        if (operand instanceof SafeString safe) return safe.toString();
+        String s = operand.toString();
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '&' -> out.append("&amp;");
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '"' -> out.append("&#34;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
 
     private static List<Object> repeat(Collection<?> items, int times) {
         List<Object> out = new ArrayList<>();

@@ -145,4 +145,28 @@ class ChatTemplateFeaturesTest {
                 .render(MESSAGES, false, "", "", NOW, Map.of("tools", List.of(Map.of("name", "f"))));
         assertEquals("1 tools", out);
     }
+
+    @Test
+    void pythonOperatorTyping() {
+        assertEquals("---|[1, 1]|list has 3 items|002.2%|[1, 2]",
+                render("{{ '-' * 3 }}|{{ 2 * [1] }}|{{ '%s has %d items' % ('list', 3) }}|{{ '%05.1f%%' % 2.25 }}|{{ [1] + [2] }}"));
+    }
+
+    @Test
+    void addingNoneOrNumbersToStringsFailsAsInPython() {
+        TemplateException none = assertThrows(TemplateException.class, () -> render("{{ 'a' + none }}"));
+        assertEquals("TypeError: can only concatenate str (not \"NoneType\") to str", none.getMessage());
+        assertThrows(TemplateException.class, () -> render("{{ 'n=' + 1 }}"));
+    }
+
+    @Test
+    void indentFilterWithJinja2Arguments() {
+        assertEquals("a:\n\n  b|   x\n   y|x\n \n y",
+                render("{{ 'a:\\n\\nb' | indent(2) }}|{{ 'x\\ny' | indent(width=3, first=true) }}|{{ 'x\\n\\ny' | indent(1, blank=true) }}"));
+    }
+
+    @Test
+    void plainTextAddedToSafeMarkupIsEscaped() {
+        assertEquals("<b>&#34;q&#34; &amp; &lt;i&gt;|x<y>", render("{{ '<b>'|safe + '\"q\" & <i>' }}|{{ 'x' + '<y>' }}"));
+    }
 }
