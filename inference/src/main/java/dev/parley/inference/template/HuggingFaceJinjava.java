@@ -4,7 +4,12 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.el.TruthyTypeConverter;
+import java.util.Properties;
+import jinjava.de.odysseus.el.ExpressionFactoryImpl;
+import jinjava.de.odysseus.el.tree.TreeBuilder;
 import jinjava.javax.el.CompositeELResolver;
+import jinjava.javax.el.ExpressionFactory;
 
 /**
  * The single Jinjava engine configured like transformers' {@code ImmutableSandboxedEnvironment(trim_blocks=True,
@@ -15,6 +20,25 @@ final class HuggingFaceJinjava {
 
     static final Jinjava ENGINE = create();
 
+    /** Serves an expression factory whose parser uses Python's operator typing (see PythonOperators). */
+    private static final class PythonOperatorJinjava extends Jinjava {
+        private final ExpressionFactory expressionFactory;
+
+        PythonOperatorJinjava(JinjavaConfig config) {
+            super(config);
+            Properties properties = new Properties();
+            properties.setProperty(TreeBuilder.class.getName(), PythonSyntaxBuilder.class.getName());
+            // Jinjava's own setting: no parse cache across expressions.
+            properties.setProperty("jinjava.javax.el.cacheSize", "0");
+            this.expressionFactory = new ExpressionFactoryImpl(properties, new TruthyTypeConverter());
+        }
+
+        @Override
+        public ExpressionFactory getExpressionFactory() {
+            return expressionFactory;
+        }
+    }
+
     private static Jinjava create() {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonMethodResolver());
@@ -22,7 +46,8 @@ final class HuggingFaceJinjava {
 
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                // lstrip_blocks is applied by TemplateSourceRewriter: Jinjava's also strips mid-line whitespace.
+                .withLstripBlocks(false)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         // jinja2's {{- -}} trimming; without it most Llama/Mistral/Hermes prompts differ in whitespace.
                         .withUseTrimmingForNotesAndExpressions(true)
@@ -39,12 +64,13 @@ final class HuggingFaceJinjava {
                 .withInterperterFactory(new PythonPrintingInterpreter.Factory())
                 .build();
 
-        Jinjava jinjava = new Jinjava(config);
+        Jinjava jinjava = new PythonOperatorJinjava(config);
         jinjava.registerTag(new PythonForTag());
         jinjava.registerFilter(new ToJsonFilter());
         jinjava.registerFilter(new ItemsFilter());
         jinjava.registerFilter(new TrimFilter());
         jinjava.registerFilter(new StringFilter());
+        jinjava.registerFilter(new IndentFilter());
         jinjava.registerExpTest(PythonIterableTests.iterable());
         jinjava.registerExpTest(PythonIterableTests.sequence());
         jinjava.registerFunction(TemplateGlobals.raiseExceptionFunction());

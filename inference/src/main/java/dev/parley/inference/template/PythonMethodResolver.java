@@ -20,13 +20,20 @@ final class PythonMethodResolver extends ELResolver {
 
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
-        if (base instanceof String s && property instanceof Number n && !(property instanceof Double)) {
-            int index = n.intValue();
+        if (base instanceof String s && stringIndex(property) != null) {
+            int index = stringIndex(property);
             if (index < 0) index += s.length();
             if (index < 0 || index >= s.length()) throw new TemplateException("IndexError: string index out of range");
             context.setPropertyResolved(true);
             return String.valueOf(s.charAt(index));
         }
+        return null;
+    }
+
+    /** Jinjava hands integer subscripts over as decimal strings, so both forms mean an index here. */
+    private static Integer stringIndex(Object property) {
+        if (property instanceof Long || property instanceof Integer) return ((Number) property).intValue();
+        if (property instanceof String p && p.matches("-?\\d{1,9}")) return Integer.parseInt(p);
         return null;
     }
 

@@ -90,7 +90,7 @@ final class TemplateSourceRewriter {
         if (first == '-') {
             trimOutputEnd(true);
         } else if (first != '+') {
-            lstripCommentLine(open);
+            lstripLine(open);
         }
         if (last == '-' && close - 1 > open + 2) pendingTrim = TrailingTrim.ALL_WHITESPACE;
         else if (last == '+' && close - 1 > open + 2) pendingTrim = TrailingTrim.NONE;
@@ -99,8 +99,12 @@ final class TemplateSourceRewriter {
         return close + 2;
     }
 
-    /** lstrip_blocks: spaces and tabs between a line start and the comment go, if nothing else is on that line. */
-    private void lstripCommentLine(int open) {
+    /**
+     * lstrip_blocks for comments and block tags: spaces and tabs between a line start and the tag go, if nothing
+     * else precedes it on that line. Done here because Jinjava's lstrip also eats whitespace between two tags
+     * in mid-line ({@code {% endif %} {% endfor %}}), which jinja2 keeps.
+     */
+    private void lstripLine(int open) {
         int lineStart = source.lastIndexOf('\n', open - 1) + 1;
         for (int i = lineStart; i < open; i++) {
             char c = source.charAt(i);
@@ -132,6 +136,7 @@ final class TemplateSourceRewriter {
         String inner = source.substring(open + 2, close);
         String body = stripControl(inner);
         String name = body.strip().split("[\\s(]", 2)[0];
+        if (inner.charAt(0) != '-' && inner.charAt(0) != '+') lstripLine(open);
         if (name.equals("raw")) return raw(open, close);
         boolean keywordArguments = !name.equals("macro") && !name.equals("call");
         emitDelimited("{%", inner, "%}", keywordArguments);
