@@ -30,7 +30,6 @@ public final class BlockManager {
     /** Insertion order = LRU order; iteration starts at the least recently freed block. */
     private final LinkedHashSet<Integer> free = new LinkedHashSet<>();
     private final Map<Long, Integer> byHash = new HashMap<>();
-    private long hitTokens;
 
     public BlockManager(int blocks, int blockSize) {
         if (blocks < 1 || blockSize < 1) throw new IllegalArgumentException("blocks " + blocks + ", blockSize " + blockSize);
@@ -49,8 +48,6 @@ public final class BlockManager {
     public int freeBlocks() { return free.size(); }
     public int refCount(int block) { return refs[block]; }
     public boolean isCached(int block) { return registered[block]; }
-    /** Prompt tokens skipped so far thanks to prefix hits. */
-    public long prefixHitTokens() { return hitTokens; }
 
     /** Blocks {@code table} still needs to hold {@code tokens} positions. */
     public int blocksNeeded(BlockTable table, int tokens) {
@@ -105,9 +102,7 @@ public final class BlockManager {
             table.setHash(i, h);
             parent = h;
         }
-        int matched = table.size() * blockSize;
-        hitTokens += matched;
-        return matched;
+        return table.size() * blockSize;
     }
 
     /**
