@@ -1,32 +1,45 @@
 package dev.parley.inference.engine;
 
+import dev.parley.inference.kv.BlockManager;
+import dev.parley.inference.kv.PagedKvCache;
 import dev.parley.inference.model.Model;
-import dev.parley.inference.model.Transformer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The engine: one worker thread runs a step loop. Each step admits waiting requests up to {@code maxRunning}, then
- * runs every running sequence once — a prompt chunk of at most {@code prefillChunk} tokens, or one decode token —
- * so all streams advance together and a long prompt never freezes the others.
+ * The engine: one thread runs a step loop with continuous batching. Each step the {@link Scheduler} picks one decode
+ * token for every running sequence plus prefill chunks under a token budget, and the {@link ModelRunner} computes
+ * them all in one batched forward pass over the paged KV cache; requests join and leave between steps.
  */
 public final class Engine implements InferenceEngine {
     private final Model model;
-    private final Transformer transformer;
     private final EngineConfig config;
-    private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
-    private final List<Sequence> running = new ArrayList<>();
-    private final AtomicLong ids = new AtomicLong();
+    private final BlockManager blocks;
+    private final Scheduler scheduler;
+    private final ModelRunner runner;
+    /** Submitted requests not yet seen by the scheduler thread; guarded by itself. */
+    private final ArrayDeque<Sequence> incoming = new ArrayDeque<>();
     private final Thread worker;
+    private long ids;
     private volatile boolean closed;
+    // published by the worker after each step
+    private volatile int running, queued;
+    private volatile long steps, computedTokens;
 
     public Engine(Model model, EngineConfig config) {
         this.model = model;
         this.config = config;
-        this.transformer = model.transformer(config.mode());
+        var c = model.config();
+        long blockBytes = PagedKvCache.blockBytes(c, config.kvFormat(), config.kvBlockSize());
+        // never more than maxRunning full contexts (+1 block each for the partial one): a tiny model gets a tiny arena
+        long useful = (long) config.maxRunning() * ((c.contextLength() + config.kvBlockSize() - 1) / config.kvBlockSize() + 1);
+        int nBlocks = (int) Math.min(Math.min(config.kvBudgetBytes() / blockBytes, useful), Integer.MAX_VALUE);
+        if (nBlocks < 1) throw new IllegalArgumentException("a KV budget of " + config.kvBudgetBytes() + " bytes holds no block of " + blockBytes);
+        this.blocks = new BlockManager(nBlocks, config.kvBlockSize());
+        this.scheduler = new Scheduler(model, config, blocks);
+        this.runner = new ModelRunner(model, model.transformer(config.mode()),
+                new PagedKvCache(c, config.kvFormat(), config.kvBlockSize(), nBlocks));
         this.worker = Thread.ofPlatform().name("parley-engine").daemon(true).start(this::loop);
     }
 
@@ -37,86 +50,86 @@ public final class Engine implements InferenceEngine {
         int ctx = model.config().contextLength();
         int[] prompt = request.promptTokens();
         if (prompt.length >= ctx) throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds " + ctx);
+        if (prompt.length >= scheduler.capacityTokens())
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the KV cache holds " + scheduler.capacityTokens());
         for (int t : prompt) if (t < 0 || t >= model.config().vocabSize()) throw new IllegalArgumentException("token id " + t + " out of range [0, " + model.config().vocabSize() + ")");
-        Sequence seq = new Sequence(ids.incrementAndGet(), request, listener, model);
-        synchronized (waiting) {
+        synchronized (incoming) {
             if (closed) throw new IllegalStateException("the engine is closed");
-            if (waiting.size() >= config.maxWaiting()) throw new EngineOverloadedException("the server is busy: " + waiting.size() + " requests are waiting");
-            waiting.add(seq);
-            waiting.notifyAll();
+            if (incoming.size() + queued >= config.maxWaiting()) throw new EngineOverloadedException("the server is busy: " + (incoming.size() + queued) + " requests are waiting");
+            Sequence seq = new Sequence(++ids, request, listener, model);
+            incoming.add(seq);
+            incoming.notifyAll();
+            return seq;
         }
-        return seq;
     }
 
-    @Override public int runningCount() {
-        synchronized (waiting) { return running.size(); }
-    }
+    @Override public int runningCount() { return running; }
 
     @Override public int waitingCount() {
-        synchronized (waiting) { return waiting.size(); }
+        synchronized (incoming) { return incoming.size() + queued; }
+    }
+
+    /** Counters since start (read without stopping the engine; each field is current, not all from one instant). */
+    public EngineStats stats() {
+        return new EngineStats(steps, computedTokens, scheduler.prefixHitTokens(), scheduler.preemptions(), blocks.freeBlocks(), blocks.totalBlocks());
     }
 
     private void loop() {
-        while (!closed) {
-            try {
-                if (!admit()) continue;
+        try {
+            while (!closed) {
+                if (!takeIncoming()) break;
                 step();
-            } catch (InterruptedException e) {
-                break;
             }
+        } catch (InterruptedException e) {
+            // closing
+        } finally {
+            List<Sequence> left = new ArrayList<>(scheduler.running);
+            left.addAll(scheduler.waiting);
+            synchronized (incoming) {
+                left.addAll(incoming);
+                incoming.clear();
+            }
+            for (Sequence s : left) safely(s, () -> s.finish(FinishReason.CANCELLED, false));
+            scheduler.removeFinished();
+            runner.close();
         }
-        List<Sequence> left;
-        synchronized (waiting) {
-            left = new ArrayList<>(running);
-            left.addAll(waiting);
-            running.clear();
-            waiting.clear();
-        }
-        for (Sequence s : left) safely(s, () -> s.finish(FinishReason.CANCELLED, false));
     }
 
-    /** Moves waiting requests into the running set; blocks while there is nothing to do. */
-    private boolean admit() throws InterruptedException {
-        synchronized (waiting) {
-            while (running.isEmpty() && waiting.isEmpty() && !closed) waiting.wait();
-            while (running.size() < config.maxRunning() && !waiting.isEmpty()) {
-                Sequence s = waiting.poll();
-                if (s.cancelRequested()) {
-                    safely(s, () -> s.finish(FinishReason.CANCELLED, false));
-                    continue;
-                }
-                try {
-                    s.start(model);
-                    running.add(s);
-                } catch (RuntimeException e) {
-                    safely(s, () -> s.fail(e));
-                }
-            }
-            return !running.isEmpty();
+    /** Moves submitted requests to the scheduler's queue; blocks while there is nothing to do. */
+    private boolean takeIncoming() throws InterruptedException {
+        synchronized (incoming) {
+            while (scheduler.running.isEmpty() && scheduler.waiting.isEmpty() && incoming.isEmpty() && !closed) incoming.wait();
+            if (closed) return false;
+            scheduler.waiting.addAll(incoming);
+            incoming.clear();
+            return true;
         }
     }
 
     private void step() {
-        List<Sequence> batch;
-        synchronized (waiting) { batch = new ArrayList<>(running); }
-        for (Sequence s : batch) {
-            if (s.cancelRequested()) {
-                safely(s, () -> s.finish(FinishReason.CANCELLED, false));
-                continue;
+        for (Sequence s : scheduler.running) if (s.cancelRequested()) safely(s, () -> s.finish(FinishReason.CANCELLED, false));
+        for (Sequence s : scheduler.waiting) if (s.cancelRequested()) safely(s, () -> s.finish(FinishReason.CANCELLED, false));
+        scheduler.removeFinished();
+        List<Scheduler.Work> work = scheduler.schedule();
+        if (!work.isEmpty()) {
+            try {
+                computedTokens += runner.run(work);
+            } catch (RuntimeException e) { // the batch itself failed: every sequence in it ends with the error
+                for (Scheduler.Work w : work) safely(w.seq(), () -> w.seq().fail(e));
             }
-            safely(s, () -> {
-                int[] input = s.nextInput(config.prefillChunk());
-                float[] logits = transformer.forward(input, s.cachedTokens(), s.kv(), false)[0];
-                s.advance(input.length, logits);
-            });
+            for (Scheduler.Work w : work) {
+                Sequence s = w.seq();
+                blocks.registerFull(s.table(), s.tokens(), s.cachedTokens());
+            }
+            steps++;
         }
-        synchronized (waiting) {
-            for (Iterator<Sequence> it = running.iterator(); it.hasNext(); ) if (it.next().isDone()) it.remove();
-        }
+        scheduler.removeFinished();
+        running = scheduler.running.size();
+        queued = scheduler.waiting.size();
     }
 
-    /** Runs a step of one sequence; a failure (or a throwing listener) ends that sequence only. */
-    private static void safely(Sequence s, Runnable r) {
+    /** Runs a callback of one sequence; a failure (or a throwing listener) ends that sequence only. */
+    static void safely(Sequence s, Runnable r) {
         try {
             r.run();
         } catch (RuntimeException e) {
@@ -130,9 +143,9 @@ public final class Engine implements InferenceEngine {
 
     @Override
     public void close() {
-        synchronized (waiting) {
+        synchronized (incoming) {
             closed = true;
-            waiting.notifyAll();
+            incoming.notifyAll();
         }
         try {
             worker.join(10_000);

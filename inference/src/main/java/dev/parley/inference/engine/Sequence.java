@@ -1,6 +1,6 @@
 package dev.parley.inference.engine;
 
-import dev.parley.inference.model.KvCache;
+import dev.parley.inference.kv.BlockTable;
 import dev.parley.inference.model.Model;
 import dev.parley.inference.sampling.Sampler;
 import dev.parley.inference.sampling.StopMatcher;
@@ -10,8 +10,12 @@ import java.util.Arrays;
 
 /**
  * One request as a state machine: WAITING until admitted, then PREFILL (prompt fed in chunks), DECODING (one token per
- * step), FINISHED. It owns its sampler, detokenizer, stop matcher and KV cache; the scheduler only decides which
- * tokens it feeds in a step, and the model runner only computes.
+ * step), FINISHED. It owns its sampler, detokenizer, stop matcher and block table; the scheduler decides which
+ * tokens it feeds in a step (and may preempt it back to WAITING, dropping its cache to recompute it later), and the
+ * model runner only computes.
+ *
+ * <p>Prefill and decode are one mechanism: the sequence's tokens are the prompt followed by everything sampled, and
+ * each step computes the next not-yet-cached ones; when the last one is computed its logits give the next token.
  */
 final class Sequence implements RequestHandle {
     enum State { WAITING, PREFILL, DECODING, FINISHED }
@@ -29,8 +33,10 @@ final class Sequence implements RequestHandle {
     private Sampler sampler;
     private StreamDecoder decoder;
     private StopMatcher stops;
-    private KvCache kv;
-    private int[] generated = new int[16];
+    private boolean started;
+    private final BlockTable table = new BlockTable();
+    /** The prompt, then the sampled tokens. */
+    private int[] tokens;
     private int generatedCount;
     /** Tokens whose keys and values are in the cache. */
     private int cached;
@@ -53,13 +59,30 @@ final class Sequence implements RequestHandle {
 
     State state() { return state; }
     boolean cancelRequested() { return cancelRequested; }
-    KvCache kv() { return kv; }
+    BlockTable table() { return table; }
     int cachedTokens() { return cached; }
+    /** Prompt plus generated tokens. */
+    int totalTokens() { return request.promptTokens().length + generatedCount; }
+    int[] tokens() { return tokens; }
+    boolean started() { return started; }
 
-    /** Admission: allocate the cache and per-sequence state. */
+    /** Sets how many leading tokens are already in the cache (a prefix hit at admission). */
+    void setCached(int n) {
+        cached = n;
+        state = State.PREFILL;
+    }
+
+    /** Preemption: the cache was dropped; everything will be recomputed when the sequence is admitted again. */
+    void preempt() {
+        cached = 0;
+        state = State.WAITING;
+    }
+
+    /** First admission: per-sequence sampling state (kept across preemptions, so sampling continues unchanged). */
     void start(Model model) {
         int[] prompt = request.promptTokens();
-        kv = model.newKvCache((int) Math.min(contextLength, (long) prompt.length + maxTokens));
+        tokens = Arrays.copyOf(prompt, prompt.length + 16);
+        started = true;
         sampler = new Sampler(request.params(), model.config().vocabSize());
         for (int t : prompt) sampler.accept(t);
         decoder = tokenizer.newStreamDecoder();
@@ -67,17 +90,10 @@ final class Sequence implements RequestHandle {
         state = State.PREFILL;
     }
 
-    /** The tokens to run this step: the next prompt chunk (at most {@code budget}), or the last sampled token. */
-    int[] nextInput(int budget) {
-        int[] prompt = request.promptTokens();
-        if (state == State.PREFILL) return Arrays.copyOfRange(prompt, cached, Math.min(prompt.length, cached + budget));
-        return new int[] {generated[generatedCount - 1]};
-    }
-
-    /** Records that {@code n} tokens were run; {@code logits} are those of the last one. */
+    /** Records that the next {@code n} tokens were computed; {@code logits} are the last one's when it was the last. */
     void advance(int n, float[] logits) {
         cached += n;
-        if (state == State.PREFILL && cached < request.promptTokens().length) return;
+        if (cached < totalTokens()) return;
         state = State.DECODING;
         sample(logits);
     }
@@ -90,21 +106,27 @@ final class Sequence implements RequestHandle {
             return;
         }
         sampler.accept(token);
-        if (generatedCount == generated.length) generated = Arrays.copyOf(generated, generatedCount * 2);
-        generated[generatedCount++] = token;
+        int total = totalTokens();
+        if (total == tokens.length) tokens = Arrays.copyOf(tokens, total * 2);
+        tokens[total] = token;
+        generatedCount++;
         StopMatcher.Result r = stops.feed(decoder.feed(token));
         text.append(r.emit());
         listener.onToken(new TokenEvent(token, r.emit(), request.params().logprobs() > 0 ? sampler.lastLogprobs() : null));
         if (r.stopped()) finish(FinishReason.STOP, false);
         else if (generatedCount >= maxTokens) finish(FinishReason.LENGTH, true);
-        else if (cached >= kv.capacity()) finish(cached >= contextLength ? FinishReason.CONTEXT_FULL : FinishReason.LENGTH, true);
+        else if (cached >= contextLength) finish(FinishReason.CONTEXT_FULL, true);
+    }
+
+    private int[] generatedTokens() {
+        int p = request.promptTokens().length;
+        return tokens == null ? new int[0] : Arrays.copyOfRange(tokens, p, p + generatedCount);
     }
 
     /** Ends the request; {@code flush} releases text held back for an unfinished UTF-8 sequence or a possible stop. */
     void finish(FinishReason reason, boolean flush) {
         if (state == State.FINISHED) return;
         state = State.FINISHED;
-        if (kv != null) kv.close();
         if (flush && decoder != null) {
             StopMatcher.Result tail = stops.feed(decoder.flush());
             String rest = tail.emit() + (tail.stopped() ? "" : stops.flush());
@@ -114,7 +136,7 @@ final class Sequence implements RequestHandle {
             }
         }
         long now = System.nanoTime();
-        listener.onComplete(new Completion(reason, request.promptTokens().length, Arrays.copyOf(generated, generatedCount),
+        listener.onComplete(new Completion(reason, request.promptTokens().length, generatedTokens(),
                 text.toString(), firstTokenNanos < 0 ? -1 : firstTokenNanos - submitNanos, now - submitNanos));
     }
 
@@ -122,7 +144,6 @@ final class Sequence implements RequestHandle {
     void fail(RuntimeException error) {
         if (state == State.FINISHED) return;
         state = State.FINISHED;
-        if (kv != null) kv.close();
         listener.onError(error);
     }
 }

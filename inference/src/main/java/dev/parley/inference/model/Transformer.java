@@ -2,6 +2,7 @@ package dev.parley.inference.model;
 
 import dev.parley.inference.tensor.QuantizedActivation;
 import dev.parley.inference.tensor.WeightMatrix;
+import dev.parley.inference.kv.PagedKvCache;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -89,6 +90,108 @@ public final class Transformer {
         return rows;
     }
 
+    /**
+     * One step over a mixed batch of sequences whose keys and values live in the paged cache: every weight matrix is
+     * multiplied against all rows of the batch at once. A row's result does not depend on which other rows share the
+     * step (activations are quantized per row, attention reads only the row's own sequence), so batched output equals
+     * sequential output bit for bit, and equals {@link #forward(int[], int, KvCache, boolean)}.
+     *
+     * @return the logits of the rows flagged for them, in row order; the arrays belong to {@code buf} and are
+     *     overwritten by its next step
+     */
+    public float[][] forward(Batch b, PagedKvCache kv, ForwardBuffers buf) {
+        int n = b.size;
+        if (n == 0) throw new IllegalArgumentException("empty batch");
+        for (int t = 0; t < n; t++) {
+            int tok = b.tokens[t], pos = b.positions[t];
+            if (tok < 0 || tok >= c.vocabSize()) throw new IllegalArgumentException("token id " + tok + " out of range [0, " + c.vocabSize() + ")");
+            if (pos < 0 || pos >= c.contextLength()) throw new IllegalArgumentException("position " + pos + " outside the context " + c.contextLength());
+            if (pos / kv.blockSize() >= b.tables[t].length) throw new IllegalArgumentException("position " + pos + " has no block");
+        }
+        buf.ensure(n, b.logitRows);
+        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), ffn = c.ffnDim(), bs = kv.blockSize();
+        float[] x = buf.x, xb = buf.xb, q = buf.q, k = buf.k, v = buf.v, att = buf.att, gate = buf.gate, up = buf.up;
+        QuantizedActivation[] qa = buf.quantized;
+
+        for (int t = 0; t < n; t++) w.tokenEmbedding().dequantizeRow(b.tokens[t], x, t * dim);
+
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights lw = w.layers()[l];
+            rmsNorm(x, lw.attnNorm(), xb, n, dim);
+            matmul(lw.wq(), xb, dim, q, n, qa);
+            matmul(lw.wk(), xb, dim, k, n, qa);
+            matmul(lw.wv(), xb, dim, v, n, qa);
+            for (int t = 0; t < n; t++) {
+                int pos = b.positions[t];
+                addBias(q, t * qDim, lw.bq());
+                addBias(k, t * kvDim, lw.bk());
+                addBias(v, t * kvDim, lw.bv());
+                if (lw.qNorm() != null) headNorm(q, t * qDim, c.heads(), lw.qNorm());
+                if (lw.kNorm() != null) headNorm(k, t * kvDim, c.kvHeads(), lw.kNorm());
+                rope(q, t * qDim, c.heads(), pos);
+                rope(k, t * kvDim, c.kvHeads(), pos);
+                kv.store(l, b.tables[t][pos / bs], pos % bs, k, t * kvDim, v, t * kvDim);
+            }
+            pagedAttention(kv, l, b, q, att);
+            matmul(lw.wo(), att, qDim, xb, n, qa);
+            for (int i = 0; i < n * dim; i++) x[i] += xb[i];
+
+            rmsNorm(x, lw.ffnNorm(), xb, n, dim);
+            matmul(lw.gate(), xb, dim, gate, n, qa);
+            matmul(lw.up(), xb, dim, up, n, qa);
+            for (int i = 0; i < n * ffn; i++) gate[i] = silu(gate[i]) * up[i];
+            matmul(lw.down(), gate, ffn, xb, n, qa);
+            for (int i = 0; i < n * dim; i++) x[i] += xb[i];
+        }
+
+        int count = 0;
+        for (int t = 0; t < n; t++) if (b.logits[t]) System.arraycopy(x, t * dim, xb, count++ * dim, dim);
+        float[][] rows = java.util.Arrays.copyOf(buf.logitRows, count);
+        if (count == 0) return rows;
+        rmsNorm(xb, w.outputNorm(), buf.normed, count, dim);
+        int vocab = c.vocabSize();
+        matmul(w.output(), buf.normed, dim, buf.logits, count, qa);
+        for (int i = 0; i < count; i++) System.arraycopy(buf.logits, i * vocab, rows[i], 0, vocab);
+        return rows;
+    }
+
+    /** Scores of one attention job, per worker thread: sized to the longest sequence seen, never reallocated per op. */
+    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[][] {new float[256]});
+
+    /** {@link #attention} reading keys and values through each row's block table; same arithmetic, same order. */
+    private void pagedAttention(PagedKvCache kv, int layer, Batch b, float[] q, float[] out) {
+        int hd = c.headDim(), qDim = c.qDim(), group = c.heads() / c.kvHeads(), bs = kv.blockSize();
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        Parallel.forEach(b.size * c.heads(), job -> {
+            int t = job / c.heads(), h = job % c.heads(), pos = b.positions[t];
+            int[] table = b.tables[t];
+            int qOff = t * qDim + h * hd, headOff = (h / group) * hd;
+            float[][] holder = SCORES.get();
+            if (holder[0].length <= pos) holder[0] = new float[Math.max(pos + 1, holder[0].length * 2)];
+            float[] scores = holder[0];
+            float max = Float.NEGATIVE_INFINITY;
+            for (int p = 0; p <= pos; p++) {
+                long base = kv.keyOffset(layer, table[p / bs], p % bs);
+                float dot = 0f;
+                for (int i = 0; i < hd; i++) dot += q[qOff + i] * kv.get(base, headOff + i);
+                scores[p] = dot * scale;
+                max = Math.max(max, scores[p]);
+            }
+            double sum = 0;
+            for (int p = 0; p <= pos; p++) {
+                scores[p] = (float) Math.exp(scores[p] - max);
+                sum += scores[p];
+            }
+            float inv = (float) (1.0 / sum);
+            for (int i = 0; i < hd; i++) out[qOff + i] = 0f;
+            for (int p = 0; p <= pos; p++) {
+                float a = scores[p] * inv;
+                long base = kv.valueOffset(layer, table[p / bs], p % bs);
+                for (int i = 0; i < hd; i++) out[qOff + i] += a * kv.get(base, headOff + i);
+            }
+        });
+    }
+
     /** Per-call buffers for activations converted to the weights' companion formats. */
     private static final class Scratch {
         final QuantizedActivation[] rows;
@@ -101,12 +204,20 @@ public final class Transformer {
 
     /** out[t][r] = W[r] · in[t] for every token t of the chunk; rows are split across threads. */
     private void matmul(WeightMatrix m, float[] in, int inStride, float[] out, int n, Scratch s) {
+        matmul(m, in, inStride, out, n, s.rows);
+    }
+
+    /**
+     * The batched form: each activation row is quantized once, then each weight row is read from memory once and
+     * dotted with every row of the batch while it sits in L1.
+     */
+    private void matmul(WeightMatrix m, float[] in, int inStride, float[] out, int n, QuantizedActivation[] qa) {
         int rows = m.rows();
         if (mode == MatmulMode.GGML) {
-            for (int t = 0; t < n; t++) s.rows[t].quantize(m.activationType(), in, t * inStride, m.cols());
+            for (int t = 0; t < n; t++) qa[t].quantize(m.activationType(), in, t * inStride, m.cols());
             Parallel.forChunks(rows, 16, (from, to) -> {
                 for (int r = from; r < to; r++)
-                    for (int t = 0; t < n; t++) out[t * rows + r] = m.dot(r, s.rows[t]);
+                    for (int t = 0; t < n; t++) out[t * rows + r] = m.dot(r, qa[t]);
             });
         } else {
             Parallel.forChunks(rows, 16, (from, to) -> {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.inference.kv.KvFormat;
+import dev.parley.inference.kv.PagedKvCache;
 import dev.parley.inference.testing.Shared;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -58,6 +60,11 @@ class ModelOracleTest {
                     checkPrompt(model.transformer(c.mode), model, prompt, c.tol);
                 }
             }));
+            tests.add(DynamicTest.dynamicTest("prompt " + index + " batched, paged KV", () -> {
+                try (Model model = Model.load(root.resolve("models").resolve(c.model))) {
+                    checkPromptBatched(model.transformer(c.mode), model, prompt, c.tol);
+                }
+            }));
         }
         return tests.stream();
     }
@@ -89,6 +96,53 @@ class ModelOracleTest {
                 assertEquals(expectedToken, argmax(current), "greedy step " + step);
                 assertEquals(top2.get(0).get(1).asDouble(), current[expectedToken], tol, "greedy step " + step + " logit");
                 current = tf.forward(new int[] {expectedToken}, pos++, kv, false)[0];
+            }
+        }
+    }
+
+    /**
+     * The same checks through the serving path: the prompt is prefilled in two chunks into a paged cache (block size
+     * 4, so blocks are crossed), each chunk sharing its step with rows of an unrelated sequence, then decoded greedily
+     * while that other sequence decodes alongside.
+     */
+    private static void checkPromptBatched(Transformer tf, Model model, JsonNode prompt, double tol) {
+        int[] tokens = ints(prompt.get("tokens"));
+        int nGen = prompt.get("greedy").get("tokens").size();
+        int bs = 4, blocksPerSeq = (tokens.length + nGen + bs) / bs + 1;
+        int[] mine = new int[blocksPerSeq], other = new int[blocksPerSeq];
+        for (int i = 0; i < blocksPerSeq; i++) {
+            mine[i] = 2 * i + 1; // interleaved, so a wrong block table reads the other sequence
+            other[i] = 2 * i;
+        }
+        ForwardBuffers buf = new ForwardBuffers(model.config());
+        Batch batch = new Batch();
+        try (PagedKvCache kv = new PagedKvCache(model.config(), KvFormat.F32, bs, 2 * blocksPerSeq)) {
+            int split = tokens.length / 2, otherPos = 0;
+            float[][] all = new float[tokens.length][];
+            for (int[] range : new int[][] {{0, split}, {split, tokens.length}}) {
+                batch.clear();
+                batch.add(tokens[tokens.length - 1 - otherPos], otherPos++, other, true);
+                for (int p = range[0]; p < range[1]; p++) batch.add(tokens[p], p, mine, true);
+                float[][] rows = tf.forward(batch, kv, buf);
+                for (int p = range[0]; p < range[1]; p++) all[p] = rows[1 + p - range[0]].clone();
+            }
+            JsonNode top10 = prompt.get("top10_per_position");
+            for (int pos = 0; pos < tokens.length; pos++) checkTop(all[pos], top10.get(pos), tol, "position " + pos);
+            float[] current = all[tokens.length - 1];
+            JsonNode lastLogits = prompt.get("last_logits");
+            for (int v = 0; v < current.length; v++) assertEquals(lastLogits.get(v).asDouble(), current[v], tol, "last logits " + v);
+
+            JsonNode greedy = prompt.get("greedy");
+            int pos = tokens.length;
+            for (int step = 0; step < nGen; step++) {
+                JsonNode top2 = greedy.get("top2_per_step").get(step);
+                if (top2.get(0).get(1).asDouble() - top2.get(1).get(1).asDouble() <= tol) break;
+                int expectedToken = greedy.get("tokens").get(step).asInt();
+                assertEquals(expectedToken, argmax(current), "greedy step " + step);
+                batch.clear();
+                batch.add(expectedToken, pos++, mine, true);
+                batch.add(tokens[step % tokens.length], otherPos++, other, false);
+                current = tf.forward(batch, kv, buf)[0].clone();
             }
         }
     }

@@ -1,0 +1,160 @@
+package dev.parley.inference.cli;
+
+import dev.parley.inference.kv.KvFormat;
+import dev.parley.inference.kv.PagedKvCache;
+import dev.parley.inference.model.Batch;
+import dev.parley.inference.model.ForwardBuffers;
+import dev.parley.inference.model.LayerWeights;
+import dev.parley.inference.model.MatmulMode;
+import dev.parley.inference.model.Model;
+import dev.parley.inference.model.ModelWeights;
+import dev.parley.inference.model.Transformer;
+import dev.parley.inference.tensor.WeightMatrix;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Throughput of the batched forward pass on this machine, with the memory-read bandwidth measured in the same run so
+ * the figures are ratios, not absolute claims: decode tokens/s per batch size, prompt tokens/s, and the weight bytes
+ * decode streams per second as a fraction of what a plain streaming sum reads over the same weights.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure decode and prompt throughput of the batched forward pass.")
+final class BenchCommand implements Callable<Integer> {
+    private static final VectorSpecies<Long> L = LongVector.SPECIES_512;
+
+    @Option(names = "--model", required = true, paramLabel = "M") Path model;
+    @Option(names = "--batch", split = ",", paramLabel = "B", defaultValue = "1,4,8", description = "decode batch sizes (default ${DEFAULT-VALUE})") int[] batches;
+    @Option(names = "--tokens", paramLabel = "N", defaultValue = "32", description = "decode steps timed per batch size") int tokens;
+    @Option(names = "--prompt-tokens", paramLabel = "P", defaultValue = "128", description = "prompt length for the prefill figure") int promptTokens;
+    @Option(names = "--chunk", paramLabel = "C", defaultValue = "128", description = "prefill rows per step") int chunk;
+    @Option(names = "--matmul", paramLabel = "MODE", defaultValue = "GGML") MatmulMode mode;
+
+    @Override public Integer call() {
+        try (Model m = Model.load(model)) {
+            Transformer tf = m.transformer(mode);
+            List<MemorySegment> weights = matrices(m.weights());
+            long stepBytes = weights.stream().mapToLong(MemorySegment::byteSize).sum();
+            double bandwidth = readBandwidth(weights);
+            System.out.printf("model %s, %s matmul; weights read per step %.1f MB; read bandwidth (streaming sum, 2 threads) %.2f GB/s%n",
+                    m.config().name(), mode, stepBytes / 1e6, bandwidth / 1e9);
+            int warm = 4, ctx = m.config().contextLength();
+            int prompt = Math.min(promptTokens, ctx - 1);
+            double prefill = prefill(m, tf, prompt);
+            System.out.printf("prompt: %d tokens in chunks of %d: %.1f tok/s%n", prompt, chunk, prefill);
+            for (int b : batches) {
+                int steps = Math.min(tokens, ctx - 8 - warm);
+                double[] r = decode(m, tf, b, steps, warm);
+                double stepsPerSec = r[0] / b;
+                System.out.printf("decode batch %d: %.1f tok/s aggregate (%.1f per sequence); weight bytes/s ÷ bandwidth = %.2f%n",
+                        b, r[0], stepsPerSec, stepsPerSec * stepBytes / bandwidth);
+            }
+        }
+        return 0;
+    }
+
+    /** Every matrix the forward pass multiplies (the embedding table is only looked up, unless tied to the output). */
+    private static List<MemorySegment> matrices(ModelWeights w) {
+        Map<MemorySegment, Boolean> seen = new IdentityHashMap<>();
+        List<WeightMatrix> all = new ArrayList<>();
+        for (LayerWeights l : w.layers()) all.addAll(List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()));
+        all.add(w.output());
+        List<MemorySegment> out = new ArrayList<>();
+        for (WeightMatrix x : all) if (seen.put(x.data(), true) == null) out.add(x.data());
+        return out;
+    }
+
+    /** Best of 5 passes of a 64-byte-vector sum over the weights, split between two threads. */
+    private static double readBandwidth(List<MemorySegment> segments) {
+        long bytes = segments.stream().mapToLong(MemorySegment::byteSize).sum();
+        double best = 0;
+        for (int pass = 0; pass < 5; pass++) {
+            long t0 = System.nanoTime();
+            long[] sums = new long[2];
+            Thread other = Thread.ofPlatform().start(() -> sums[1] = sumHalf(segments, 1));
+            sums[0] = sumHalf(segments, 0);
+            try {
+                other.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            if (sums[0] + sums[1] == 42) System.out.print(""); // keep the sums alive
+            best = Math.max(best, bytes / secs);
+        }
+        return best;
+    }
+
+    private static long sumHalf(List<MemorySegment> segments, int half) {
+        LongVector acc = LongVector.zero(L);
+        for (MemorySegment s : segments) {
+            long n = s.byteSize() / 64, from = half == 0 ? 0 : n / 2, to = half == 0 ? n / 2 : n;
+            for (long i = from; i < to; i++) acc = acc.add(LongVector.fromMemorySegment(L, s, i * 64, ByteOrder.LITTLE_ENDIAN));
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private double prefill(Model m, Transformer tf, int prompt) {
+        int bs = 16, blocks = prompt / bs + 2;
+        int[] table = new int[blocks];
+        for (int i = 0; i < blocks; i++) table[i] = i;
+        ForwardBuffers buf = new ForwardBuffers(m.config());
+        Batch batch = new Batch();
+        try (PagedKvCache kv = new PagedKvCache(m.config(), KvFormat.F32, bs, blocks)) {
+            double best = 0;
+            for (int pass = 0; pass < 3; pass++) { // the first pass is warm-up for the JIT
+                long t0 = System.nanoTime();
+                for (int from = 0; from < prompt; from += chunk) {
+                    batch.clear();
+                    int to = Math.min(prompt, from + chunk);
+                    for (int p = from; p < to; p++) batch.add(1 + p % (m.config().vocabSize() - 1), p, table, p == to - 1);
+                    tf.forward(batch, kv, buf);
+                }
+                if (pass > 0) best = Math.max(best, prompt / ((System.nanoTime() - t0) / 1e9));
+            }
+            return best;
+        }
+    }
+
+    /** Returns {aggregate tokens/s} for b sequences decoding together, each with its own blocks. */
+    private static double[] decode(Model m, Transformer tf, int b, int steps, int warm) {
+        int bs = 16, start = 4, perSeq = (start + warm + steps) / bs + 2;
+        int[][] tables = new int[b][perSeq];
+        for (int s = 0; s < b; s++) for (int i = 0; i < perSeq; i++) tables[s][i] = s * perSeq + i;
+        ForwardBuffers buf = new ForwardBuffers(m.config());
+        Batch batch = new Batch();
+        try (PagedKvCache kv = new PagedKvCache(m.config(), KvFormat.F32, bs, b * perSeq)) {
+            int[] next = new int[b];
+            for (int s = 0; s < b; s++) { // a short distinct prompt each
+                batch.clear();
+                for (int p = 0; p < start; p++) batch.add(1 + (s * 7 + p) % (m.config().vocabSize() - 1), p, tables[s], p == start - 1);
+                next[s] = argmax(tf.forward(batch, kv, buf)[0]);
+            }
+            long t0 = 0;
+            for (int step = 0; step < warm + steps; step++) {
+                if (step == warm) t0 = System.nanoTime();
+                batch.clear();
+                for (int s = 0; s < b; s++) batch.add(next[s], start + step, tables[s], true);
+                float[][] logits = tf.forward(batch, kv, buf);
+                for (int s = 0; s < b; s++) next[s] = argmax(logits[s]);
+            }
+            return new double[] {(double) b * steps / ((System.nanoTime() - t0) / 1e9)};
+        }
+    }
+
+    private static int argmax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+        return best;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.parley.inference.kv;
+
+import java.util.Arrays;
+
+/**
+ * One sequence's view of the paged cache: the ids of its blocks in position order (position p lives in block
+ * {@code ids[p / blockSize]}, slot {@code p % blockSize}), and the chained content hash of each full block that has
+ * been registered for prefix reuse.
+ */
+public final class BlockTable {
+    private int[] ids = new int[8];
+    private long[] hashes = new long[8];
+    private int count;
+    /** Leading blocks whose hash is known (registered or matched). */
+    private int hashed;
+
+    public int size() { return count; }
+
+    public int block(int index) {
+        if (index >= count) throw new IndexOutOfBoundsException(index);
+        return ids[index];
+    }
+
+    /** The backing id array (valid up to {@link #size()}); read by attention without copying. */
+    public int[] ids() { return ids; }
+
+    void add(int block) {
+        if (count == ids.length) {
+            ids = Arrays.copyOf(ids, count * 2);
+            hashes = Arrays.copyOf(hashes, count * 2);
+        }
+        ids[count++] = block;
+    }
+
+    int hashedBlocks() { return hashed; }
+
+    long hash(int index) { return hashes[index]; }
+
+    void setHash(int index, long hash) {
+        hashes[index] = hash;
+        hashed = index + 1;
+    }
+
+    void clear() {
+        count = 0;
+        hashed = 0;
+    }
+}
