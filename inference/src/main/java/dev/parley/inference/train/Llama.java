@@ -1,0 +1,173 @@
+package dev.parley.inference.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The Llama the engine runs, for training: token embedding; per block RMSNorm, Q/K/V, RoPE, causal GQA, output
+ * projection, residual, RMSNorm, SwiGLU feed-forward, residual; final RMSNorm and the tied embedding as output.
+ * {@link #forward} runs B sequences of T tokens and keeps the activations {@link #backward} needs.
+ */
+public final class Llama {
+    final LlamaConfig c;
+    final Param embedding, outputNorm;
+    final Layer[] layers;
+    final List<Param> params = new ArrayList<>();
+    private final Rope rope;
+    private Activations a;
+
+    record Layer(Param attnNorm, Param wq, Param wk, Param wv, Param wo, Param ffnNorm, Param gate, Param up, Param down) {}
+
+    /** Weights ~ N(0, 0.02); the projections into the residual stream scaled by 1/sqrt(2·layers) (GPT-2's init). */
+    public Llama(LlamaConfig c, long seed) {
+        this.c = c;
+        rope = new Rope(c.context(), c.headDim(), LlamaConfig.ROPE_BASE);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float std = 0.02f, residualStd = (float) (0.02 / Math.sqrt(2.0 * c.layers()));
+        embedding = param("token_embd.weight", c.vocab(), c.dim(), rnd, std);
+        layers = new Layer[c.layers()];
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "blk." + l + ".";
+            layers[l] = new Layer(norm(p + "attn_norm.weight"),
+                    param(p + "attn_q.weight", c.dim(), c.dim(), rnd, std),
+                    param(p + "attn_k.weight", c.kvDim(), c.dim(), rnd, std),
+                    param(p + "attn_v.weight", c.kvDim(), c.dim(), rnd, std),
+                    param(p + "attn_output.weight", c.dim(), c.dim(), rnd, residualStd),
+                    norm(p + "ffn_norm.weight"),
+                    param(p + "ffn_gate.weight", c.ffn(), c.dim(), rnd, std),
+                    param(p + "ffn_up.weight", c.ffn(), c.dim(), rnd, std),
+                    param(p + "ffn_down.weight", c.dim(), c.ffn(), rnd, residualStd));
+        }
+        outputNorm = norm("output_norm.weight");
+    }
+
+    public LlamaConfig config() { return c; }
+
+    private Param param(String name, int rows, int cols, SplittableRandom rnd, float std) {
+        Param p = new Param(name, rows, cols);
+        for (int i = 0; i < p.w.length; i++) p.w[i] = (float) (rnd.nextGaussian() * std);
+        params.add(p);
+        return p;
+    }
+
+    private Param norm(String name) {
+        Param p = new Param(name, 1, c.dim());
+        Arrays.fill(p.w, 1f);
+        params.add(p);
+        return p;
+    }
+
+    /** Everything one forward pass of B×T tokens keeps for the backward pass, plus the backward's scratch. */
+    private static final class Activations {
+        final int b, t, n;
+        final float[] x, xFinal, xf, rf, logits;
+        final float[][] xIn, xn1, r1, q, k, v, probs, att, xMid, xn2, r2, ga, ub, h;
+        final float[] tmp, dx, dxn, datt, dq, dk, dv, dh, dga, dub;
+
+        Activations(LlamaConfig c, int b, int t) {
+            this.b = b;
+            this.t = t;
+            n = b * t;
+            int L = c.layers(), D = c.dim(), KV = c.kvDim(), F = c.ffn();
+            x = new float[n * D]; xFinal = new float[n * D]; xf = new float[n * D]; rf = new float[n];
+            logits = new float[n * c.vocab()];
+            xIn = new float[L][n * D]; xn1 = new float[L][n * D]; r1 = new float[L][n];
+            q = new float[L][n * D]; k = new float[L][n * KV]; v = new float[L][n * KV];
+            probs = new float[L][b * c.heads() * t * t]; att = new float[L][n * D];
+            xMid = new float[L][n * D]; xn2 = new float[L][n * D]; r2 = new float[L][n];
+            ga = new float[L][n * F]; ub = new float[L][n * F]; h = new float[L][n * F];
+            tmp = new float[n * D]; dx = new float[n * D]; dxn = new float[n * D]; datt = new float[n * D];
+            dq = new float[n * D]; dk = new float[n * KV]; dv = new float[n * KV];
+            dh = new float[n * F]; dga = new float[n * F]; dub = new float[n * F];
+        }
+    }
+
+    private Activations activations(int b, int t) {
+        if (t > c.context()) throw new IllegalArgumentException("sequence length " + t + " exceeds the context " + c.context());
+        if (a == null || a.b != b || a.t != t) a = new Activations(c, b, t);
+        return a;
+    }
+
+    /** Runs B sequences of T tokens ({@code tokens} is [B·T]) and returns the logits [B·T × vocab] (a reused buffer). */
+    public float[] forward(int[] tokens, int b, int t) {
+        Activations a = activations(b, t);
+        int n = a.n, D = c.dim(), KV = c.kvDim(), F = c.ffn(), H = c.heads();
+        float eps = LlamaConfig.RMS_EPS;
+        float[] x = a.x;
+        for (int i = 0; i < n; i++) System.arraycopy(embedding.w, tokens[i] * D, x, i * D, D);
+        for (int l = 0; l < c.layers(); l++) {
+            Layer w = layers[l];
+            System.arraycopy(x, 0, a.xIn[l], 0, n * D);
+            RmsNorm.forward(x, w.attnNorm.w, a.xn1[l], a.r1[l], n, D, eps);
+            MatMul.forward(a.xn1[l], w.wq.w, a.q[l], n, D, D);
+            MatMul.forward(a.xn1[l], w.wk.w, a.k[l], n, D, KV);
+            MatMul.forward(a.xn1[l], w.wv.w, a.v[l], n, D, KV);
+            rope.forward(a.q[l], n, t, H);
+            rope.forward(a.k[l], n, t, c.kvHeads());
+            Attention.forward(a.q[l], a.k[l], a.v[l], a.att[l], a.probs[l], b, t, H, c.kvHeads(), c.headDim());
+            MatMul.forward(a.att[l], w.wo.w, a.tmp, n, D, D);
+            for (int i = 0; i < n * D; i++) x[i] += a.tmp[i];
+            System.arraycopy(x, 0, a.xMid[l], 0, n * D);
+            RmsNorm.forward(x, w.ffnNorm.w, a.xn2[l], a.r2[l], n, D, eps);
+            MatMul.forward(a.xn2[l], w.gate.w, a.ga[l], n, D, F);
+            MatMul.forward(a.xn2[l], w.up.w, a.ub[l], n, D, F);
+            SwiGlu.forward(a.ga[l], a.ub[l], a.h[l], n * F);
+            MatMul.forward(a.h[l], w.down.w, a.tmp, n, F, D);
+            for (int i = 0; i < n * D; i++) x[i] += a.tmp[i];
+        }
+        System.arraycopy(x, 0, a.xFinal, 0, n * D);
+        RmsNorm.forward(a.xFinal, outputNorm.w, a.xf, a.rf, n, D, eps);
+        MatMul.forward(a.xf, embedding.w, a.logits, n, D, c.vocab());
+        return a.logits;
+    }
+
+    /** Forward pass and mean cross-entropy against {@code targets}; with {@code train} also adds the gradients into every param's g. */
+    public double loss(int[] tokens, int[] targets, int b, int t, boolean train) {
+        float[] logits = forward(tokens, b, t);
+        double loss = CrossEntropy.lossAndGradient(logits, targets, b * t, c.vocab(), train ? logits : null);
+        if (train) backward(tokens);
+        return loss;
+    }
+
+    /** Backpropagates the logits gradient left in the logits buffer by {@link #loss}. */
+    private void backward(int[] tokens) {
+        int n = a.n, t = a.t, D = c.dim(), KV = c.kvDim(), F = c.ffn(), H = c.heads();
+        float[] dx = a.dx, dxn = a.dxn;
+        Arrays.fill(dxn, 0f);
+        MatMul.backward(a.xf, embedding.w, a.logits, dxn, embedding.g, n, D, c.vocab());
+        Arrays.fill(dx, 0f);
+        RmsNorm.backward(a.xFinal, outputNorm.w, a.rf, dxn, dx, outputNorm.g, n, D);
+        for (int l = c.layers() - 1; l >= 0; l--) {
+            Layer w = layers[l];
+            // feed-forward: x = xMid + down(swiglu(gate(xn2), up(xn2)))
+            Arrays.fill(a.dh, 0f);
+            MatMul.backward(a.h[l], w.down.w, dx, a.dh, w.down.g, n, F, D);
+            SwiGlu.backward(a.ga[l], a.ub[l], a.dh, a.dga, a.dub, n * F);
+            Arrays.fill(dxn, 0f);
+            MatMul.backward(a.xn2[l], w.gate.w, a.dga, dxn, w.gate.g, n, D, F);
+            MatMul.backward(a.xn2[l], w.up.w, a.dub, dxn, w.up.g, n, D, F);
+            RmsNorm.backward(a.xMid[l], w.ffnNorm.w, a.r2[l], dxn, dx, w.ffnNorm.g, n, D);
+            // attention: xMid = xIn + wo(attention(rope(q), rope(k), v))
+            Arrays.fill(a.datt, 0f);
+            MatMul.backward(a.att[l], w.wo.w, dx, a.datt, w.wo.g, n, D, D);
+            Arrays.fill(a.dq, 0f);
+            Arrays.fill(a.dk, 0f);
+            Arrays.fill(a.dv, 0f);
+            Attention.backward(a.q[l], a.k[l], a.v[l], a.probs[l], a.datt, a.dq, a.dk, a.dv, a.b, t, H, c.kvHeads(), c.headDim());
+            rope.backward(a.dq, n, t, H);
+            rope.backward(a.dk, n, t, c.kvHeads());
+            Arrays.fill(dxn, 0f);
+            MatMul.backward(a.xn1[l], w.wq.w, a.dq, dxn, w.wq.g, n, D, D);
+            MatMul.backward(a.xn1[l], w.wk.w, a.dk, dxn, w.wk.g, n, D, KV);
+            MatMul.backward(a.xn1[l], w.wv.w, a.dv, dxn, w.wv.g, n, D, KV);
+            RmsNorm.backward(a.xIn[l], w.attnNorm.w, a.r1[l], dxn, dx, w.attnNorm.g, n, D);
+        }
+        for (int i = 0; i < n; i++) VecMath.axpy(1f, dx, i * D, embedding.g, tokens[i] * D, D);
+    }
+
+    public void zeroGradients() {
+        for (Param p : params) Arrays.fill(p.g, 0f);
+    }
+}
