@@ -1,6 +1,7 @@
 package dev.parley.server;
 
 import dev.parley.inference.engine.EngineConfig;
+import dev.parley.inference.model.DefaultModel;
 import dev.parley.inference.model.MatmulMode;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -24,7 +25,7 @@ final class ServeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--model", paramLabel = "PATH", defaultValue = "${PARLEY_MODEL}",
-            description = "GGUF model file [PARLEY_MODEL]") Path model;
+            description = "GGUF model file; without it, the built-in demo model (a tiny Llama trained by Parley on the King James Bible) [PARLEY_MODEL]") Path model;
     @Option(names = "--host", paramLabel = "H", defaultValue = "${PARLEY_HOST:-127.0.0.1}",
             description = "address to bind; 0.0.0.0 for every interface (default ${DEFAULT-VALUE}) [PARLEY_HOST]") String host;
     @Option(names = "--port", paramLabel = "P", defaultValue = "${PARLEY_PORT:-8080}",
@@ -53,9 +54,8 @@ final class ServeCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         var err = spec.commandLine().getErr();
         if (model == null) {
-            err.println("parley serve: no model given. Pass --model PATH (a GGUF file), or set PARLEY_MODEL; "
-                    + "there is no built-in default model yet.");
-            return 2;
+            model = DefaultModel.path();
+            err.println("parley serve: no --model given; serving the built-in " + DefaultModel.DESCRIPTION);
         }
         if (!Files.isRegularFile(model)) {
             err.println("parley serve: model file not found: " + model);

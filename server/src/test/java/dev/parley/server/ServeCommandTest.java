@@ -7,20 +7,45 @@ import io.vertx.core.Vertx;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 class ServeCommandTest {
-    @Test void withoutModelExitsTwoAndSaysWhatToPass() {
-        var cli = ServerMain.commandLine();
-        StringWriter err = new StringWriter();
-        cli.setErr(new PrintWriter(err));
-        cli.getSubcommands().get("serve").setErr(new PrintWriter(err));
-        int rc = cli.execute("serve");
-        assertEquals(2, rc);
-        assertTrue(err.toString().contains("--model PATH"), err.toString());
+    /** The README's first command: `parley serve` with no model serves the built-in one, in a real process. */
+    @Test void withoutModelServesTheBuiltInModel() throws Exception {
+        int port;
+        try (var probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx256m", "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), "serve", "--port", String.valueOf(port))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            URI ready = URI.create("http://127.0.0.1:" + port + "/health/ready");
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            int status = 0;
+            while (System.nanoTime() < deadline && status != 200) {
+                try {
+                    status = http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+                } catch (java.io.IOException notYet) {
+                    // not listening yet
+                }
+                if (status != 200) Thread.sleep(200);
+            }
+            assertEquals(200, status, "ready within a minute");
+            String models = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(models.contains("parley-kjv"), models);
+        } finally {
+            p.destroy(); // SIGTERM: graceful shutdown
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits after SIGTERM");
+        }
     }
 
     @Test void helpDocumentsEnvironmentVariables() {
