@@ -1,45 +1,35 @@
 package dev.parley.inference.model;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import dev.parley.inference.kv.KvFormat;
+import dev.parley.inference.kv.PagedKvCache;
 
 /**
- * Keys and values of one sequence, F32, off-heap: per layer a [capacity x kvDim] block of keys and one of values.
- * (The paged, shared cache of the serving engine replaces this per-sequence layout.)
+ * The cache of a single sequence driven directly (CLI logits, tests, samples): a private paged cache whose blocks are
+ * all owned by this one sequence, in order, plus the step buffers. The serving engine shares one paged cache among
+ * many sequences instead; both run the same batched forward pass.
  */
 public final class KvCache implements AutoCloseable {
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment[] keys;
-    private final MemorySegment[] values;
+    private static final int BLOCK = 16;
+
     private final int capacity;
-    private final int kvDim;
+    final PagedKvCache paged;
+    final int[] table;
+    final Batch batch = new Batch();
+    final ForwardBuffers buffers;
 
     public KvCache(ModelConfig c, int capacity) {
+        if (capacity < 1) throw new IllegalArgumentException("capacity " + capacity);
         this.capacity = capacity;
-        this.kvDim = c.kvDim();
-        keys = new MemorySegment[c.layers()];
-        values = new MemorySegment[c.layers()];
-        long bytes = (long) capacity * kvDim * Float.BYTES;
-        for (int l = 0; l < c.layers(); l++) {
-            keys[l] = arena.allocate(bytes, 64);
-            values[l] = arena.allocate(bytes, 64);
-        }
+        int blocks = (capacity + BLOCK - 1) / BLOCK;
+        this.paged = new PagedKvCache(c, KvFormat.F32, BLOCK, blocks);
+        this.table = new int[blocks];
+        for (int i = 0; i < blocks; i++) table[i] = i;
+        this.buffers = new ForwardBuffers(c);
     }
 
     public int capacity() { return capacity; }
 
-    /** Stores the key and value rows of one position. */
-    void store(int layer, int pos, float[] k, int kOffset, float[] v, int vOffset) {
-        long off = (long) pos * kvDim * Float.BYTES;
-        MemorySegment.copy(k, kOffset, keys[layer], ValueLayout.JAVA_FLOAT, off, kvDim);
-        MemorySegment.copy(v, vOffset, values[layer], ValueLayout.JAVA_FLOAT, off, kvDim);
-    }
-
-    MemorySegment keys(int layer) { return keys[layer]; }
-    MemorySegment values(int layer) { return values[layer]; }
-
     @Override public void close() {
-        arena.close();
+        paged.close();
     }
 }

@@ -29,7 +29,8 @@ public final class Transformer {
     public MatmulMode mode() { return mode; }
 
     /**
-     * Runs {@code tokens} at positions {@code startPos, startPos+1, ...}, storing their keys and values in {@code kv}.
+     * Runs {@code tokens} of one sequence at positions {@code startPos, startPos+1, ...}, storing their keys and values
+     * in {@code kv}: a batch of one sequence through the same pass the engine uses.
      *
      * @param allLogits return logits for every token of the chunk (else only for the last one)
      * @return logits, one vocabulary-sized row per returned position
@@ -38,63 +39,20 @@ public final class Transformer {
         int n = tokens.length;
         if (n == 0) throw new IllegalArgumentException("no tokens");
         if (startPos < 0 || startPos + n > kv.capacity()) throw new IllegalArgumentException("positions " + startPos + ".." + (startPos + n) + " exceed the cache capacity " + kv.capacity());
-        for (int t : tokens) if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " out of range [0, " + c.vocabSize() + ")");
-        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), ffn = c.ffnDim();
-        Scratch s = new Scratch(n, Math.max(ffn, Math.max(dim, qDim)));
-        float[] x = new float[n * dim], xb = new float[n * dim];
-        float[] q = new float[n * qDim], k = new float[n * kvDim], v = new float[n * kvDim], att = new float[n * qDim];
-        float[] gate = new float[n * ffn], up = new float[n * ffn];
-
-        for (int t = 0; t < n; t++) w.tokenEmbedding().dequantizeRow(tokens[t], x, t * dim);
-
-        for (int l = 0; l < c.layers(); l++) {
-            LayerWeights lw = w.layers()[l];
-            rmsNorm(x, lw.attnNorm(), xb, n, dim);
-            matmul(lw.wq(), xb, dim, q, n, s);
-            matmul(lw.wk(), xb, dim, k, n, s);
-            matmul(lw.wv(), xb, dim, v, n, s);
-            for (int t = 0; t < n; t++) {
-                addBias(q, t * qDim, lw.bq());
-                addBias(k, t * kvDim, lw.bk());
-                addBias(v, t * kvDim, lw.bv());
-                if (lw.qNorm() != null) headNorm(q, t * qDim, c.heads(), lw.qNorm());
-                if (lw.kNorm() != null) headNorm(k, t * kvDim, c.kvHeads(), lw.kNorm());
-                rope(q, t * qDim, c.heads(), startPos + t);
-                rope(k, t * kvDim, c.kvHeads(), startPos + t);
-                kv.store(l, startPos + t, k, t * kvDim, v, t * kvDim);
-            }
-            attention(kv, l, q, att, n, startPos);
-            matmul(lw.wo(), att, qDim, xb, n, s);
-            for (int i = 0; i < n * dim; i++) x[i] += xb[i];
-
-            rmsNorm(x, lw.ffnNorm(), xb, n, dim);
-            matmul(lw.gate(), xb, dim, gate, n, s);
-            matmul(lw.up(), xb, dim, up, n, s);
-            for (int i = 0; i < n * ffn; i++) gate[i] = silu(gate[i]) * up[i];
-            matmul(lw.down(), gate, ffn, xb, n, s);
-            for (int i = 0; i < n * dim; i++) x[i] += xb[i];
-        }
-
-        int first = allLogits ? 0 : n - 1, count = n - first;
-        float[] last = new float[count * dim];
-        System.arraycopy(x, first * dim, last, 0, count * dim);
-        float[] normed = new float[count * dim];
-        rmsNorm(last, w.outputNorm(), normed, count, dim);
-        float[] logits = new float[count * c.vocabSize()];
-        matmul(w.output(), normed, dim, logits, count, new Scratch(count, dim));
-        float[][] rows = new float[count][];
-        for (int i = 0; i < count; i++) {
-            rows[i] = new float[c.vocabSize()];
-            System.arraycopy(logits, i * c.vocabSize(), rows[i], 0, c.vocabSize());
-        }
-        return rows;
+        Batch b = kv.batch;
+        b.clear();
+        for (int t = 0; t < n; t++) b.add(tokens[t], startPos + t, kv.table, allLogits || t == n - 1);
+        float[][] rows = forward(b, kv.paged, kv.buffers);
+        float[][] out = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) out[i] = rows[i].clone(); // the buffers' rows are reused next step
+        return out;
     }
 
     /**
      * One step over a mixed batch of sequences whose keys and values live in the paged cache: every weight matrix is
      * multiplied against all rows of the batch at once. A row's result does not depend on which other rows share the
      * step (activations are quantized per row, attention reads only the row's own sequence), so batched output equals
-     * sequential output bit for bit, and equals {@link #forward(int[], int, KvCache, boolean)}.
+     * sequential output bit for bit.
      *
      * @return the logits of the rows flagged for them, in row order; the arrays belong to {@code buf} and are
      *     overwritten by its next step
@@ -158,7 +116,7 @@ public final class Transformer {
     /** Scores of one attention job, per worker thread: sized to the longest sequence seen, never reallocated per op. */
     private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[][] {new float[256]});
 
-    /** {@link #attention} reading keys and values through each row's block table; same arithmetic, same order. */
+    /** Causal attention of each row's query heads over its own sequence's positions 0..pos, read through its block table. */
     private void pagedAttention(PagedKvCache kv, int layer, Batch b, float[] q, float[] out) {
         int hd = c.headDim(), qDim = c.qDim(), group = c.heads() / c.kvHeads(), bs = kv.blockSize();
         float scale = (float) (1.0 / Math.sqrt(hd));
@@ -192,24 +150,9 @@ public final class Transformer {
         });
     }
 
-    /** Per-call buffers for activations converted to the weights' companion formats. */
-    private static final class Scratch {
-        final QuantizedActivation[] rows;
-
-        Scratch(int n, int maxLength) {
-            rows = new QuantizedActivation[n];
-            for (int i = 0; i < n; i++) rows[i] = new QuantizedActivation(maxLength);
-        }
-    }
-
-    /** out[t][r] = W[r] · in[t] for every token t of the chunk; rows are split across threads. */
-    private void matmul(WeightMatrix m, float[] in, int inStride, float[] out, int n, Scratch s) {
-        matmul(m, in, inStride, out, n, s.rows);
-    }
-
     /**
-     * The batched form: each activation row is quantized once, then each weight row is read from memory once and
-     * dotted with every row of the batch while it sits in L1.
+     * out[t][r] = W[r] · in[t] for the n rows of the step; each weight row is dotted with every activation row while
+     * it is in cache, and rows are split across threads. In GGML mode each activation row is quantized once per call.
      */
     private void matmul(WeightMatrix m, float[] in, int inStride, float[] out, int n, QuantizedActivation[] qa) {
         int rows = m.rows();
@@ -225,40 +168,6 @@ public final class Transformer {
                     for (int t = 0; t < n; t++) out[t * rows + r] = m.dot(r, in, t * inStride);
             });
         }
-    }
-
-    /** Causal attention: each query head attends to positions 0..its own of its kv-head group. */
-    private void attention(KvCache kv, int layer, float[] q, float[] out, int n, int startPos) {
-        int hd = c.headDim(), kvDim = c.kvDim(), qDim = c.qDim(), group = c.heads() / c.kvHeads();
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        MemorySegment keys = kv.keys(layer), values = kv.values(layer);
-        Parallel.forEach(n * c.heads(), job -> {
-            int t = job / c.heads(), h = job % c.heads(), pos = startPos + t;
-            int qOff = t * qDim + h * hd;
-            long kvHeadOff = (long) (h / group) * hd;
-            float[] scores = new float[pos + 1];
-            float max = Float.NEGATIVE_INFINITY;
-            for (int p = 0; p <= pos; p++) {
-                long base = ((long) p * kvDim + kvHeadOff) * Float.BYTES;
-                float dot = 0f;
-                for (int i = 0; i < hd; i++) dot += q[qOff + i] * keys.get(ValueLayout.JAVA_FLOAT, base + (long) i * Float.BYTES);
-                scores[p] = dot * scale;
-                max = Math.max(max, scores[p]);
-            }
-            double sum = 0;
-            for (int p = 0; p <= pos; p++) {
-                scores[p] = (float) Math.exp(scores[p] - max);
-                sum += scores[p];
-            }
-            float inv = (float) (1.0 / sum);
-            int oOff = t * qDim + h * hd;
-            for (int i = 0; i < hd; i++) out[oOff + i] = 0f;
-            for (int p = 0; p <= pos; p++) {
-                float a = scores[p] * inv;
-                long base = ((long) p * kvDim + kvHeadOff) * Float.BYTES;
-                for (int i = 0; i < hd; i++) out[oOff + i] += a * values.get(ValueLayout.JAVA_FLOAT, base + (long) i * Float.BYTES);
-            }
-        });
     }
 
     /** x / sqrt(mean(x²) + eps) * weight, per row; the sum of squares is accumulated in double as ggml does. */
