@@ -9,11 +9,18 @@ import dev.parley.inference.gguf.GgufValue;
  *
  * @param headDim     size of one query/key head
  * @param ropeDim     number of leading head dimensions RoPE rotates
- * @param ropeScale   linear position scale (1/factor for "linear" rope scaling; 1 otherwise)
+ * @param ropeScale   linear position scale (1/factor for "linear" rope scaling; 1 otherwise); global layers only
+ * @param attentionScale   multiplier of q·k (1/sqrt(head dim) unless the family says otherwise)
+ * @param attnSoftcap      attention logits become cap·tanh(s/cap) (Gemma 2); 0 = off
+ * @param finalSoftcap     the same on the output logits; 0 = off
+ * @param slidingWindow    positions a local layer attends to (its own included); 0 = no sliding window
+ * @param ropeLocalBase    RoPE base of local (sliding-window) layers
+ * @param ropeLocalScale   linear position scale of local layers
  */
 public record ModelConfig(ArchitectureFamily family, String name, int dim, int layers, int heads, int kvHeads, int headDim,
                           int ffnDim, int vocabSize, int contextLength, float rmsEps, float ropeBase, int ropeDim,
-                          float ropeScale) {
+                          float ropeScale, float attentionScale, float attnSoftcap, float finalSoftcap, int slidingWindow,
+                          float ropeLocalBase, float ropeLocalScale) {
 
     public static ModelConfig fromGguf(GgufFile f) {
         String arch = f.getString("general.architecture");
@@ -48,8 +55,19 @@ public record ModelConfig(ArchitectureFamily family, String name, int dim, int l
             }
             default -> throw f.error("key " + p + "rope.scaling.type: '" + scaling + "' is not supported (none, linear)");
         }
+        // Gemma's query_pre_attn_scalar is not stored in GGUF; as llama.cpp does, the 27B variants (46 layers for
+        // Gemma 2, 62 for Gemma 3) scale by 1/sqrt(dim/heads), all others by 1/sqrt(head dim).
+        boolean gemma27b = (arch.equals("gemma2") && layers == 46) || (arch.equals("gemma3") && layers == 62);
+        float attentionScale = (float) (1.0 / Math.sqrt(gemma27b ? (double) dim / heads : headDim));
+        float attnSoftcap = f.getFloat(p + "attn_logit_softcapping", 0f);
+        float finalSoftcap = f.getFloat(p + "final_logit_softcapping", 0f);
+        if (attnSoftcap < 0 || finalSoftcap < 0) throw f.error("key " + p + "*_logit_softcapping: negative value");
+        int window = family.slidingWindowPeriod() > 0 && f.has(p + "attention.sliding_window") ? f.getPositiveInt(p + "attention.sliding_window") : 0;
+        // Gemma 3's local layers use base 10000 without scaling (llama.cpp fixes it the same way; GGUF has no key)
+        boolean gemma3 = arch.equals("gemma3");
+        float ropeLocalBase = gemma3 ? 10000f : ropeBase, ropeLocalScale = gemma3 ? 1f : ropeScale;
         return new ModelConfig(family, f.getString("general.name", arch), dim, layers, heads, kvHeads, headDim, ffnDim, vocab,
-                ctx, eps, ropeBase, ropeDim, ropeScale);
+                ctx, eps, ropeBase, ropeDim, ropeScale, attentionScale, attnSoftcap, finalSoftcap, window, ropeLocalBase, ropeLocalScale);
     }
 
     /** Some files store per-layer values as an array; the engine supports them when all layers agree. */

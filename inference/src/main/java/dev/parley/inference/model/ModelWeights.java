@@ -49,8 +49,10 @@ public record ModelWeights(WeightMatrix tokenEmbedding, LayerWeights[] layers, f
                     b.optionalVector(p + "attn_v.bias", c.kvDim()),
                     b.optionalVector(p + "attn_q_norm.weight", c.headDim()), b.optionalVector(p + "attn_k_norm.weight", c.headDim()),
                     b.matrix(p + "attn_output.weight", c.dim(), c.qDim()),
+                    b.optionalVector(p + "post_attention_norm.weight", c.dim()),
                     b.vector(p + "ffn_norm.weight", c.dim()), gate, up,
-                    b.matrix(p + "ffn_down.weight", c.dim(), c.ffnDim()));
+                    b.matrix(p + "ffn_down.weight", c.dim(), c.ffnDim()),
+                    b.optionalVector(p + "post_ffw_norm.weight", c.dim()));
         }
         float[] outNorm = b.vector("output_norm.weight", c.dim());
         WeightMatrix output = f.tensor("output.weight") != null ? b.matrix("output.weight", c.vocabSize(), c.dim()) : emb;

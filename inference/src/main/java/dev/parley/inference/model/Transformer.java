@@ -16,13 +16,14 @@ public final class Transformer {
     private final ModelConfig c;
     private final ModelWeights w;
     private final MatmulMode mode;
-    private final float ropeThetaScale;
+    private final float ropeThetaScale, ropeLocalThetaScale;
 
     public Transformer(ModelConfig config, ModelWeights weights, MatmulMode mode) {
         this.c = config;
         this.w = weights;
         this.mode = mode;
-        this.ropeThetaScale = ropeThetaScale(config);
+        this.ropeThetaScale = ropeThetaScale(config.ropeBase(), config.ropeDim());
+        this.ropeLocalThetaScale = ropeThetaScale(config.ropeLocalBase(), config.ropeDim());
     }
 
     public ModelConfig config() { return c; }
@@ -72,9 +73,14 @@ public final class Transformer {
         QuantizedActivation[] qa = buf.quantized;
 
         for (int t = 0; t < n; t++) w.tokenEmbedding().dequantizeRow(b.tokens[t], x, t * dim);
+        if (c.family().scaleEmbeddings()) {
+            float scale = (float) Math.sqrt(dim);
+            for (int i = 0; i < n * dim; i++) x[i] *= scale;
+        }
 
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights lw = w.layers()[l];
+            boolean local = c.slidingWindow() > 0 && c.family().isLocalLayer(l);
             rmsNorm(x, lw.attnNorm(), xb, n, dim);
             matmul(lw.wq(), xb, dim, q, n, qa);
             matmul(lw.wk(), xb, dim, k, n, qa);
@@ -86,19 +92,22 @@ public final class Transformer {
                 addBias(v, t * kvDim, lw.bv());
                 if (lw.qNorm() != null) headNorm(q, t * qDim, c.heads(), lw.qNorm());
                 if (lw.kNorm() != null) headNorm(k, t * kvDim, c.kvHeads(), lw.kNorm());
-                rope(q, t * qDim, c.heads(), pos);
-                rope(k, t * kvDim, c.kvHeads(), pos);
+                rope(q, t * qDim, c.heads(), pos, local);
+                rope(k, t * kvDim, c.kvHeads(), pos, local);
                 kv.store(l, b.tables[t][pos / bs], pos % bs, k, t * kvDim, v, t * kvDim);
             }
-            pagedAttention(kv, l, b, q, att);
+            pagedAttention(kv, l, b, q, att, local ? c.slidingWindow() : 0);
             matmul(lw.wo(), att, qDim, xb, n, qa);
+            if (lw.attnPostNorm() != null) rmsNorm(xb, lw.attnPostNorm(), xb, n, dim);
             for (int i = 0; i < n * dim; i++) x[i] += xb[i];
 
             rmsNorm(x, lw.ffnNorm(), xb, n, dim);
             matmul(lw.gate(), xb, dim, gate, n, qa);
             matmul(lw.up(), xb, dim, up, n, qa);
-            for (int i = 0; i < n * ffn; i++) gate[i] = silu(gate[i]) * up[i];
+            if (c.family().activation() == Activation.GELU_TANH) for (int i = 0; i < n * ffn; i++) gate[i] = geluTanh(gate[i]) * up[i];
+            else for (int i = 0; i < n * ffn; i++) gate[i] = silu(gate[i]) * up[i];
             matmul(lw.down(), gate, ffn, xb, n, qa);
+            if (lw.ffnPostNorm() != null) rmsNorm(xb, lw.ffnPostNorm(), xb, n, dim);
             for (int i = 0; i < n * dim; i++) x[i] += xb[i];
         }
 
@@ -109,6 +118,7 @@ public final class Transformer {
         rmsNorm(xb, w.outputNorm(), buf.normed, count, dim);
         int vocab = c.vocabSize();
         matmul(w.output(), buf.normed, dim, buf.logits, count, qa);
+        if (c.finalSoftcap() > 0) softcap(buf.logits, count * vocab, c.finalSoftcap());
         for (int i = 0; i < count; i++) System.arraycopy(buf.logits, i * vocab, rows[i], 0, vocab);
         return rows;
     }
@@ -117,32 +127,35 @@ public final class Transformer {
     private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[][] {new float[256]});
 
     /** Causal attention of each row's query heads over its own sequence's positions 0..pos, read through its block table. */
-    private void pagedAttention(PagedKvCache kv, int layer, Batch b, float[] q, float[] out) {
+    private void pagedAttention(PagedKvCache kv, int layer, Batch b, float[] q, float[] out, int window) {
         int hd = c.headDim(), qDim = c.qDim(), group = c.heads() / c.kvHeads(), bs = kv.blockSize();
-        float scale = (float) (1.0 / Math.sqrt(hd));
+        float scale = c.attentionScale(), cap = c.attnSoftcap();
         Parallel.forEach(b.size * c.heads(), job -> {
             int t = job / c.heads(), h = job % c.heads(), pos = b.positions[t];
+            // a local layer sees the last `window` positions, its own included (llama.cpp masks pos - p >= window)
+            int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
             int[] table = b.tables[t];
             int qOff = t * qDim + h * hd, headOff = (h / group) * hd;
             float[][] holder = SCORES.get();
             if (holder[0].length <= pos) holder[0] = new float[Math.max(pos + 1, holder[0].length * 2)];
             float[] scores = holder[0];
             float max = Float.NEGATIVE_INFINITY;
-            for (int p = 0; p <= pos; p++) {
+            for (int p = first; p <= pos; p++) {
                 long base = kv.keyOffset(layer, table[p / bs], p % bs);
                 float dot = 0f;
                 for (int i = 0; i < hd; i++) dot += q[qOff + i] * kv.get(base, headOff + i);
-                scores[p] = dot * scale;
+                float s = dot * scale;
+                scores[p] = cap > 0 ? cap * (float) Math.tanh(s / cap) : s;
                 max = Math.max(max, scores[p]);
             }
             double sum = 0;
-            for (int p = 0; p <= pos; p++) {
+            for (int p = first; p <= pos; p++) {
                 scores[p] = (float) Math.exp(scores[p] - max);
                 sum += scores[p];
             }
             float inv = (float) (1.0 / sum);
             for (int i = 0; i < hd; i++) out[qOff + i] = 0f;
-            for (int p = 0; p <= pos; p++) {
+            for (int p = first; p <= pos; p++) {
                 float a = scores[p] * inv;
                 long base = kv.valueOffset(layer, table[p / bs], p % bs);
                 for (int i = 0; i < hd; i++) out[qOff + i] += a * kv.get(base, headOff + i);
@@ -199,21 +212,22 @@ public final class Transformer {
     }
 
     /** base^(−2/n_rot): the ratio between successive pair frequencies. */
-    private static float ropeThetaScale(ModelConfig c) {
-        return (float) Math.pow(c.ropeBase(), -2.0 / c.ropeDim());
+    private static float ropeThetaScale(float base, int ropeDim) {
+        return (float) Math.pow(base, -2.0 / ropeDim);
     }
 
     /**
      * Rotates every head's first n_rot dimensions by θ_i = pos · scale · base^(−2i/n_rot) / factor_i. θ is built by
      * repeated float multiplication, exactly as ggml's rope cache does, so the angles match llama.cpp bit for bit.
      */
-    private void rope(float[] x, int off, int heads, int pos) {
+    private void rope(float[] x, int off, int heads, int pos, boolean local) {
         int hd = c.headDim(), pairs = c.ropeDim() / 2;
+        float thetaScale = local ? ropeLocalThetaScale : ropeThetaScale, posScale = local ? c.ropeLocalScale() : c.ropeScale();
         boolean neox = c.family().ropeStyle() == RopeStyle.NEOX;
         float[] factors = w.ropeFreqFactors();
         float theta = pos;
         for (int i = 0; i < pairs; i++) {
-            float angle = c.ropeScale() * (factors == null ? theta : theta / factors[i]);
+            float angle = posScale * (factors == null ? theta : theta / factors[i]);
             float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
             for (int h = 0; h < heads; h++) {
                 int a = off + h * hd + (neox ? i : 2 * i);
@@ -222,8 +236,18 @@ public final class Transformer {
                 x[a] = x0 * cos - x1 * sin;
                 x[b] = x0 * sin + x1 * cos;
             }
-            theta *= ropeThetaScale;
+            theta *= thetaScale;
         }
+    }
+
+    /** GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    private static float geluTanh(float x) {
+        return 0.5f * x * (1f + (float) Math.tanh(0.7978845608028654 * (x + 0.044715f * x * x * x)));
+    }
+
+    /** cap·tanh(x/cap): Gemma 2 bounds its logits this way. */
+    private static void softcap(float[] x, int n, float cap) {
+        for (int i = 0; i < n; i++) x[i] = cap * (float) Math.tanh(x[i] / cap);
     }
 
     private static float silu(float x) {

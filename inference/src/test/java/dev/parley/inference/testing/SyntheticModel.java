@@ -68,6 +68,11 @@ public record SyntheticModel(int dim, int layers, int heads, int kvHeads, int ff
     }
 
     private void putVocabulary(GgufWriter w) {
+        putVocabulary(w, vocab);
+    }
+
+    /** A SentencePiece-style vocabulary of {@code vocab} tokens: control tokens, 256 byte tokens, then letter pieces. */
+    public static void putVocabulary(GgufWriter w, int vocab) {
         String[] tokens = new String[vocab];
         float[] scores = new float[vocab];
         long[] types = new long[vocab];
