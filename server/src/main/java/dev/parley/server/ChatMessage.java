@@ -1,0 +1,21 @@
+package dev.parley.server;
+
+import io.micronaut.serde.annotation.Serdeable;
+import java.util.Map;
+
+/** One turn of a conversation, as both APIs carry it. */
+@Serdeable
+public record ChatMessage(String role, String content) {
+    /** Checks a message from a client; the message names the offending field for the error frame. */
+    public static void validate(ChatMessage m, String where) {
+        if (m == null) throw new ChatException(ErrorCode.BAD_REQUEST, where + " is null");
+        if (m.role() == null) throw new ChatException(ErrorCode.BAD_REQUEST, where + ".role is missing");
+        if (!m.role().equals("system") && !m.role().equals("user") && !m.role().equals("assistant"))
+            throw new ChatException(ErrorCode.BAD_REQUEST, where + ".role must be system, user or assistant (got '" + m.role() + "')");
+        if (m.content() == null) throw new ChatException(ErrorCode.BAD_REQUEST, where + ".content is missing");
+    }
+
+    Map<String, Object> asTemplateData() {
+        return Map.of("role", role, "content", content);
+    }
+}

@@ -1,0 +1,341 @@
+package dev.parley.server;
+
+import dev.parley.inference.Version;
+import dev.parley.inference.engine.Completion;
+import dev.parley.inference.engine.FinishReason;
+import dev.parley.inference.engine.TokenEvent;
+import dev.parley.inference.sampling.SamplingParams;
+import dev.parley.inference.sampling.TokenLogprobs;
+import dev.parley.inference.tokenizer.Tokenizer;
+import dev.parley.server.WsFrames.ChatParams;
+import dev.parley.server.WsFrames.ClientFrame;
+import io.vertx.core.Context;
+import io.vertx.core.http.ServerWebSocket;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One WebSocket connection speaking the chat protocol (server/PROTOCOL.md). Everything here runs on the connection's
+ * event-loop context (engine callbacks are hopped onto it by {@link GenerationRun}), so no field needs locking.
+ * A bad frame gets an error frame and touches nothing else; closing the socket cancels its requests.
+ */
+final class ChatSocket {
+    private static final System.Logger LOG = System.getLogger(ChatSocket.class.getName());
+    /** Text held back for a slow reader per request; past it the request is cancelled instead of growing memory. */
+    private static final int MAX_PENDING_CHARS = 1 << 20;
+    private static final int MAX_ID_LENGTH = 128;
+
+    private final ServerWebSocket ws;
+    private final Context context;
+    private final ChatService chat;
+    private final SessionStore sessions;
+    private final ServerConfig config;
+    private final Set<ServerWebSocket> openSockets;
+    private final Tokenizer tokenizer;
+    private final Map<String, WsRequest> inFlight = new LinkedHashMap<>();
+    private boolean closed;
+    private long slowReaderTimer = -1;
+
+    ChatSocket(ServerWebSocket ws, Context context, ChatService chat, SessionStore sessions, ServerConfig config,
+               Set<ServerWebSocket> openSockets) {
+        this.ws = ws;
+        this.context = context;
+        this.chat = chat;
+        this.sessions = sessions;
+        this.config = config;
+        this.openSockets = openSockets;
+        this.tokenizer = chat.model().model().tokenizer();
+    }
+
+    void start() {
+        openSockets.add(ws);
+        ws.textMessageHandler(this::onText);
+        ws.binaryMessageHandler(b -> sendError(null, bad("binary frames are not supported: send JSON text frames")));
+        ws.drainHandler(v -> onDrain());
+        ws.closeHandler(v -> onClose());
+        ws.exceptionHandler(e -> LOG.log(Level.DEBUG, "WebSocket error: " + e));
+        ServingModel m = chat.model();
+        send(new WsFrames.Hello(m.name(), m.contextLength(), "parley " + Version.get()));
+    }
+
+    private void onText(String text) {
+        long received = System.nanoTime();
+        int bytes = utf8Length(text);
+        if (bytes > config.maxFrameBytes()) {
+            sendError(null, bad("frame of " + bytes + " bytes exceeds the limit of " + config.maxFrameBytes() + " bytes"));
+            return;
+        }
+        ClientFrame f;
+        try {
+            f = Json.read(text.getBytes(StandardCharsets.UTF_8), ClientFrame.class);
+        } catch (Json.InvalidJson e) {
+            sendError(null, bad(e.getMessage()));
+            return;
+        }
+        try {
+            if (f.type() == null) throw bad("missing field 'type'");
+            switch (f.type()) {
+                case "ping" -> send(new WsFrames.Pong());
+                case "chat" -> chat(f, received);
+                case "cancel" -> cancel(f);
+                case "regenerate" -> regenerate(f, received);
+                case "edit" -> edit(f, received);
+                default -> throw bad("unknown type '" + f.type() + "' (expected chat, cancel, regenerate, edit or ping)");
+            }
+        } catch (ChatException e) {
+            sendError(f.id(), e);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "internal error handling a " + f.type() + " frame", e);
+            sendError(f.id(), new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage()));
+        }
+    }
+
+    private void chat(ClientFrame f, long received) {
+        String id = newRequestId(f);
+        if (f.messages() == null || f.messages().isEmpty()) throw bad("chat needs a non-empty 'messages' array");
+        for (int i = 0; i < f.messages().size(); i++) ChatMessage.validate(f.messages().get(i), "messages[" + i + "]");
+        SamplingParams params = f.params() == null ? ChatParams.defaults() : f.params().toSamplingParams();
+        Session session = f.session() == null ? sessions.create() : sessions.get(f.session());
+        reserve(session, id);
+        List<ChatMessage> conversation = new ArrayList<>(session.history());
+        conversation.addAll(f.messages());
+        generate(id, session, conversation, params, received);
+    }
+
+    private void regenerate(ClientFrame f, long received) {
+        String id = newRequestId(f);
+        Session session = existingSession(f);
+        SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
+        reserve(session, id);
+        try {
+            List<ChatMessage> history = session.history();
+            if (history.isEmpty() || !history.getLast().role().equals("assistant"))
+                throw bad("nothing to regenerate: the session's last message is not an assistant reply");
+            generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), received);
+        } catch (RuntimeException e) {
+            session.release(id);
+            throw e;
+        }
+    }
+
+    private void edit(ClientFrame f, long received) {
+        String id = newRequestId(f);
+        Session session = existingSession(f);
+        if (f.index() == null) throw bad("edit needs 'index' (the message to replace)");
+        if (f.content() == null) throw bad("edit needs 'content' (the new text)");
+        SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
+        reserve(session, id);
+        try {
+            List<ChatMessage> history = session.history();
+            int k = f.index();
+            if (k < 0 || k >= history.size())
+                throw bad("index " + k + " is out of range: the session has " + history.size() + " messages");
+            List<ChatMessage> conversation = new ArrayList<>(history.subList(0, k));
+            conversation.add(new ChatMessage(history.get(k).role(), f.content()));
+            generate(id, session, conversation, paramsOrLast(params, session), received);
+        } catch (RuntimeException e) {
+            session.release(id);
+            throw e;
+        }
+    }
+
+    private void cancel(ClientFrame f) {
+        if (f.id() == null) throw bad("cancel needs 'id' (the request to cancel)");
+        WsRequest r = inFlight.get(f.id());
+        if (r == null) throw new ChatException(ErrorCode.NOT_FOUND, "no request '" + f.id() + "' in flight on this socket");
+        r.cancel();
+    }
+
+    /** Formats off the event loop, then admits to the engine; the session must already be reserved for {@code id}. */
+    private void generate(String id, Session session, List<ChatMessage> conversation, SamplingParams params, long received) {
+        WsRequest req = new WsRequest(id, session, params.logprobs());
+        inFlight.put(id, req);
+        List<ChatMessage> turn = List.copyOf(conversation);
+        chat.chatPrompt(turn).onComplete(ar -> {
+            if (req.cancelled) { // cancelled (or the socket closed) while the prompt was being formatted
+                req.end();
+                send(new WsFrames.Done(id, "cancelled", new WsFrames.Usage(0, 0, 0), new WsFrames.Timings(null, 0)));
+                return;
+            }
+            try {
+                if (ar.failed()) throw ar.cause();
+                int[] prompt = ar.result();
+                req.run = chat.start(prompt, params, context, req);
+                session.commit(turn, params);
+                send(new WsFrames.Started(id, session.id(), prompt.length, 0, (System.nanoTime() - received) / 1_000_000));
+            } catch (ChatException e) {
+                req.end();
+                sendError(id, e);
+            } catch (Throwable e) {
+                LOG.log(Level.WARNING, "preparing request " + id + " failed", e);
+                req.end();
+                sendError(id, new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage()));
+            }
+        });
+    }
+
+    private String newRequestId(ClientFrame f) {
+        String id = f.id();
+        if (id == null || id.isEmpty()) throw bad(f.type() + " needs a non-empty 'id' (your request id)");
+        if (id.length() > MAX_ID_LENGTH) throw bad("'id' is longer than " + MAX_ID_LENGTH + " characters");
+        if (inFlight.containsKey(id)) throw bad("request id '" + id + "' is already in flight on this socket");
+        return id;
+    }
+
+    private Session existingSession(ClientFrame f) {
+        if (f.session() == null) throw bad(f.type() + " needs 'session'");
+        return sessions.get(f.session());
+    }
+
+    private static void reserve(Session session, String id) {
+        if (!session.reserve(id))
+            throw bad("session " + session.id() + " is busy with request '" + session.busyWith() + "': cancel it or wait for its done frame");
+    }
+
+    private static SamplingParams paramsOrLast(SamplingParams given, Session session) {
+        if (given != null) return given;
+        SamplingParams last = session.lastParams();
+        return last != null ? last : ChatParams.defaults();
+    }
+
+    private void onDrain() {
+        if (slowReaderTimer >= 0) {
+            context.owner().cancelTimer(slowReaderTimer);
+            slowReaderTimer = -1;
+        }
+        for (WsRequest r : List.copyOf(inFlight.values())) r.flush(false);
+    }
+
+    /** The client stopped reading: deltas coalesce meanwhile, and past the limit its requests are cancelled. */
+    private void writeBlocked() {
+        if (slowReaderTimer >= 0) return;
+        slowReaderTimer = context.owner().setTimer(config.slowReaderLimit().toMillis(), t -> {
+            slowReaderTimer = -1;
+            if (gone() || !ws.writeQueueFull()) return;
+            LOG.log(Level.INFO, "client has not read for " + config.slowReaderLimit().toSeconds() + " s: cancelling its requests");
+            for (WsRequest r : inFlight.values()) r.cancel();
+        });
+    }
+
+    private void onClose() {
+        closed = true;
+        openSockets.remove(ws);
+        if (slowReaderTimer >= 0) context.owner().cancelTimer(slowReaderTimer);
+        // generation must not run on for a client that left; the engine stops them at its next step
+        for (WsRequest r : inFlight.values()) r.cancel();
+    }
+
+    /** The client sent its close frame (closeHandler fires later, when the TCP connection ends) or the socket is gone. */
+    private boolean gone() {
+        return closed || ws.isClosed();
+    }
+
+    private void send(Object frame) {
+        if (gone()) return;
+        ws.writeTextMessage(Json.write(frame));
+    }
+
+    private void sendError(String id, ChatException e) {
+        send(new WsFrames.Error(id, e));
+    }
+
+    private static ChatException bad(String message) {
+        return new ChatException(ErrorCode.BAD_REQUEST, message);
+    }
+
+    private static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n++;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c)) { n += 4; i++; }
+            else n += 3;
+        }
+        return n;
+    }
+
+    /** One request on this socket: coalesces token text into delta frames as fast as the client reads them. */
+    private final class WsRequest implements GenerationRun.Sink {
+        final String id;
+        final Session session;
+        final int logprobs;
+        GenerationRun run;
+        boolean cancelled;
+        private final StringBuilder pendingText = new StringBuilder();
+        private final List<WsFrames.TokenInfo> pendingTokens = new ArrayList<>();
+
+        WsRequest(String id, Session session, int logprobs) {
+            this.id = id;
+            this.session = session;
+            this.logprobs = logprobs;
+        }
+
+        void cancel() {
+            cancelled = true;
+            if (run != null) run.cancel();
+        }
+
+        /** The request is over: forget it and free its session. */
+        void end() {
+            inFlight.remove(id);
+            session.release(id);
+        }
+
+        @Override public void token(TokenEvent e) {
+            if (gone()) return; // nobody to send to; the cancel from onClose stops the engine at its next step
+            pendingText.append(e.text());
+            if (logprobs > 0 && e.logprobs() != null) pendingTokens.add(tokenInfo(e.logprobs()));
+            if (pendingText.length() > MAX_PENDING_CHARS) {
+                LOG.log(Level.INFO, "request " + id + ": client too slow, " + pendingText.length() + " characters unsent; cancelling");
+                cancel();
+                return;
+            }
+            flush(false);
+        }
+
+        void flush(boolean force) {
+            if (gone() || (pendingText.isEmpty() && pendingTokens.isEmpty())) return;
+            if (!force && ws.writeQueueFull()) {
+                writeBlocked();
+                return;
+            }
+            send(new WsFrames.Delta(id, pendingText.toString(), logprobs > 0 ? List.copyOf(pendingTokens) : null));
+            pendingText.setLength(0);
+            pendingTokens.clear();
+        }
+
+        @Override public void completed(Completion c) {
+            flush(true);
+            // what the client saw becomes the assistant's turn (a cancelled reply keeps its partial text)
+            if (c.finishReason() != FinishReason.CANCELLED || !c.text().isEmpty()) session.appendAssistant(c.text());
+            end();
+            long ttft = c.timeToFirstTokenNanos();
+            send(new WsFrames.Done(id, ServerMetrics.wireName(c.finishReason()),
+                    new WsFrames.Usage(c.promptTokens(), c.generatedTokens().length, 0),
+                    new WsFrames.Timings(ttft < 0 ? null : ttft / 1e6, ChatService.decodeTokensPerSecond(c))));
+        }
+
+        @Override public void failed(RuntimeException error) {
+            LOG.log(Level.WARNING, "request " + id + " failed in the engine", error);
+            flush(true);
+            end();
+            sendError(id, new ChatException(ErrorCode.INTERNAL, "generation failed: " + error.getMessage()));
+        }
+
+        private WsFrames.TokenInfo tokenInfo(TokenLogprobs lp) {
+            List<WsFrames.TopToken> top = new ArrayList<>(lp.topIds().length);
+            for (int i = 0; i < lp.topIds().length; i++) top.add(new WsFrames.TopToken(pieceText(lp.topIds()[i]), lp.topLogprobs()[i]));
+            return new WsFrames.TokenInfo(pieceText(lp.token()), lp.logprob(), top);
+        }
+    }
+
+    private String pieceText(int token) {
+        return new String(tokenizer.pieceBytes(token), StandardCharsets.UTF_8);
+    }
+}

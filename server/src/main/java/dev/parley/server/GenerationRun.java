@@ -1,0 +1,63 @@
+package dev.parley.server;
+
+import dev.parley.inference.engine.Completion;
+import dev.parley.inference.engine.GenerationListener;
+import dev.parley.inference.engine.RequestHandle;
+import dev.parley.inference.engine.TokenEvent;
+import io.vertx.core.Context;
+
+/**
+ * One request in the engine, seen from a connection: the engine calls back on its own thread, and this hops every
+ * callback onto the connection's Vert.x context, so the connection's handlers stay single-threaded and the engine
+ * thread never waits for a socket.
+ */
+public final class GenerationRun implements GenerationListener {
+    /** Receives a run's output on the connection's context: tokens, then exactly one of completed/failed. */
+    public interface Sink {
+        void token(TokenEvent event);
+
+        void completed(Completion completion);
+
+        void failed(RuntimeException error);
+    }
+
+    private final Context context;
+    private final Sink sink;
+    private final ServerMetrics metrics;
+    private volatile RequestHandle handle;
+    private volatile boolean cancelled;
+
+    GenerationRun(Context context, Sink sink, ServerMetrics metrics) {
+        this.context = context;
+        this.sink = sink;
+        this.metrics = metrics;
+    }
+
+    void attach(RequestHandle h) {
+        handle = h;
+        if (cancelled) h.cancel(); // cancelled between submit and attach
+    }
+
+    /** Stops generation at the engine's next step; the sink still gets {@code completed} (reason cancelled). */
+    public void cancel() {
+        cancelled = true;
+        RequestHandle h = handle;
+        if (h != null) h.cancel();
+    }
+
+    public boolean cancelRequested() { return cancelled; }
+
+    @Override public void onToken(TokenEvent event) {
+        if (event.token() >= 0) metrics.tokenGenerated();
+        context.runOnContext(v -> sink.token(event));
+    }
+
+    @Override public void onComplete(Completion completion) {
+        metrics.completed(completion);
+        context.runOnContext(v -> sink.completed(completion));
+    }
+
+    @Override public void onError(RuntimeException error) {
+        context.runOnContext(v -> sink.failed(error));
+    }
+}

@@ -1,0 +1,340 @@
+package dev.parley.server;
+
+import dev.parley.inference.engine.Completion;
+import dev.parley.inference.engine.FinishReason;
+import dev.parley.inference.engine.TokenEvent;
+import dev.parley.inference.sampling.SamplingParams;
+import dev.parley.inference.sampling.TokenLogprobs;
+import dev.parley.inference.tokenizer.Tokenizer;
+import dev.parley.server.OpenAiFormat.ChatCompletionRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * The OpenAI-compatible HTTP API: {@code POST /v1/chat/completions} (JSON or SSE stream) and {@code GET /v1/models}.
+ * Errors use OpenAI's {@code {"error":{message,type,param,code}}} shape. A dropped connection cancels generation.
+ */
+final class OpenAiApi {
+    private static final System.Logger LOG = System.getLogger(OpenAiApi.class.getName());
+    private static final int MAX_PENDING_CHARS = 1 << 20;
+
+    private final Supplier<ChatService> chat;
+    private final Set<String> apiKeys;
+
+    OpenAiApi(Supplier<ChatService> chat, Set<String> apiKeys) {
+        this.chat = chat;
+        this.apiKeys = apiKeys;
+    }
+
+    void mount(Router router) {
+        router.route("/v1/*").handler(ctx -> {
+            if (ApiKeys.allows(apiKeys, ctx.request(), false)) ctx.next();
+            else fail(ctx, new ChatException(ErrorCode.UNAUTHORIZED, "missing or invalid API key (send Authorization: Bearer KEY)"));
+        });
+        router.get("/v1/models").handler(this::models);
+        router.post("/v1/chat/completions").handler(this::chatCompletions);
+    }
+
+    private ChatService service(RoutingContext ctx) {
+        ChatService c = chat.get();
+        if (c == null) {
+            ctx.response().putHeader("Retry-After", "1");
+            error(ctx.response(), 503, "the model is not loaded yet, or the server is shutting down", "server_error", "unavailable");
+        }
+        return c;
+    }
+
+    private void models(RoutingContext ctx) {
+        ChatService c = service(ctx);
+        if (c == null) return;
+        json(ctx.response(), 200, new OpenAiFormat.ModelList("list",
+                List.of(new OpenAiFormat.ModelInfo(c.model().name(), "model", 0, "parley"))));
+    }
+
+    private void chatCompletions(RoutingContext ctx) {
+        ChatService c = service(ctx);
+        if (c == null) return;
+        ChatCompletionRequest req;
+        List<ChatMessage> messages;
+        SamplingParams params;
+        try {
+            if (ctx.body().buffer() == null) throw bad("the request body must be a JSON object");
+            req = Json.read(ctx.body().buffer().getBytes(), ChatCompletionRequest.class);
+            messages = messages(req);
+            params = samplingParams(req, c.model().model().config().vocabSize());
+        } catch (Json.InvalidJson e) {
+            fail(ctx, bad(e.getMessage()));
+            return;
+        } catch (ChatException e) {
+            fail(ctx, e);
+            return;
+        }
+        boolean stream = Boolean.TRUE.equals(req.stream());
+        boolean includeUsage = req.streamOptions() != null && Boolean.TRUE.equals(req.streamOptions().includeUsage());
+        int topLogprobs = Boolean.TRUE.equals(req.logprobs()) ? (req.topLogprobs() == null ? 0 : req.topLogprobs()) : -1;
+        c.chatPrompt(messages).onComplete(ar -> {
+            if (ctx.response().closed()) return;
+            if (ar.failed()) {
+                fail(ctx, ar.cause());
+                return;
+            }
+            Reply reply = new Reply(ctx, c, stream, includeUsage, topLogprobs);
+            try {
+                reply.run = c.start(ar.result(), params, ctx.vertx().getOrCreateContext(), reply);
+            } catch (ChatException e) {
+                fail(ctx, e);
+                return;
+            }
+            ctx.response().closeHandler(v -> reply.run.cancel()); // the client left: stop generating for it
+            if (stream) reply.startStream();
+        });
+    }
+
+    private static List<ChatMessage> messages(ChatCompletionRequest req) {
+        if (req.messages() == null || req.messages().isEmpty()) throw bad("'messages' must be a non-empty array");
+        List<ChatMessage> out = new ArrayList<>();
+        for (int i = 0; i < req.messages().size(); i++) {
+            OpenAiFormat.Message m = req.messages().get(i);
+            if (m == null) throw bad("messages[" + i + "] is null");
+            String role = "developer".equals(m.role()) ? "system" : m.role(); // OpenAI's newer name for system
+            ChatMessage cm = new ChatMessage(role, contentText(m.content(), i));
+            ChatMessage.validate(cm, "messages[" + i + "]");
+            out.add(cm);
+        }
+        return out;
+    }
+
+    /** A string, or an array of content parts of which only text parts are supported. */
+    private static String contentText(Object content, int i) {
+        if (content == null || content instanceof String) return (String) content;
+        if (content instanceof List<?> parts) {
+            StringBuilder sb = new StringBuilder();
+            for (Object p : parts) {
+                if (p instanceof Map<?, ?> part && "text".equals(part.get("type")) && part.get("text") instanceof String t) sb.append(t);
+                else throw bad("messages[" + i + "].content: only text parts are supported");
+            }
+            return sb.toString();
+        }
+        throw bad("messages[" + i + "].content must be a string or an array of text parts");
+    }
+
+    private static SamplingParams samplingParams(ChatCompletionRequest r, int vocabSize) {
+        if (r.n() != null && r.n() != 1) throw bad("n must be 1 (got " + r.n() + ")");
+        SamplingParams.Builder b = SamplingParams.builder();
+        // OpenAI's defaults, not llama.cpp's: temperature 1, top_p 1, no top-k/min-p, unless the client says otherwise
+        b.temperature(1f).topP(1f).topK(0).minP(0f);
+        Integer max = r.maxCompletionTokens() != null ? r.maxCompletionTokens() : r.maxTokens();
+        if (max != null) {
+            if (max < 1) throw bad("max_tokens must be >= 1 (got " + max + ")");
+            b.maxTokens(max);
+        }
+        if (r.temperature() != null) {
+            if (r.temperature() > 2) throw bad("temperature must be in [0, 2] (got " + r.temperature() + ")");
+            b.temperature(r.temperature().floatValue());
+        }
+        if (r.topP() != null) b.topP(r.topP().floatValue());
+        if (r.topK() != null) b.topK(r.topK());
+        if (r.minP() != null) b.minP(r.minP().floatValue());
+        if (r.seed() != null) b.seed(r.seed());
+        if (r.presencePenalty() != null) b.presencePenalty(r.presencePenalty().floatValue());
+        if (r.frequencyPenalty() != null) b.frequencyPenalty(r.frequencyPenalty().floatValue());
+        b.stop(stops(r.stop()));
+        if (r.logitBias() != null) {
+            Map<Integer, Float> bias = new HashMap<>();
+            for (var e : r.logitBias().entrySet()) {
+                int token;
+                try {
+                    token = Integer.parseInt(e.getKey());
+                } catch (NumberFormatException ex) {
+                    throw bad("logit_bias keys must be token ids (got '" + e.getKey() + "')");
+                }
+                if (token < 0 || token >= vocabSize) throw bad("logit_bias token " + token + " is out of range [0, " + vocabSize + ")");
+                if (e.getValue() == null || e.getValue() < -100 || e.getValue() > 100) throw bad("logit_bias values must be in [-100, 100]");
+                bias.put(token, e.getValue() <= -100 ? Float.NEGATIVE_INFINITY : e.getValue().floatValue());
+            }
+            b.logitBias(bias);
+        }
+        if (Boolean.TRUE.equals(r.logprobs())) {
+            int top = r.topLogprobs() == null ? 0 : r.topLogprobs();
+            if (top < 0 || top > 20) throw bad("top_logprobs must be in [0, 20] (got " + top + ")");
+            b.logprobs(Math.max(1, top)); // the engine reports the chosen token's logprob only when asked for >= 1
+        } else if (r.topLogprobs() != null) {
+            throw bad("top_logprobs needs logprobs: true");
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+    }
+
+    private static List<String> stops(Object stop) {
+        if (stop == null) return List.of();
+        if (stop instanceof String s) return List.of(s);
+        if (stop instanceof List<?> list && list.size() <= 4 && list.stream().allMatch(x -> x instanceof String)) {
+            List<String> out = new ArrayList<>();
+            for (Object o : list) out.add((String) o);
+            return out;
+        }
+        throw bad("stop must be a string or an array of up to 4 strings");
+    }
+
+    /** One completion being produced: collects it for a JSON reply, or streams it as SSE chunks. */
+    private static final class Reply implements GenerationRun.Sink {
+        final RoutingContext ctx;
+        final HttpServerResponse response;
+        final ChatService chat;
+        final boolean stream;
+        final boolean includeUsage;
+        final int topLogprobs;
+        final String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        final long created = System.currentTimeMillis() / 1000;
+        final List<OpenAiFormat.TokenLogprob> logprobs = new ArrayList<>();
+        final StringBuilder pendingText = new StringBuilder();
+        int logprobsSent;
+        GenerationRun run;
+
+        Reply(RoutingContext ctx, ChatService chat, boolean stream, boolean includeUsage, int topLogprobs) {
+            this.ctx = ctx;
+            this.response = ctx.response();
+            this.chat = chat;
+            this.stream = stream;
+            this.includeUsage = includeUsage;
+            this.topLogprobs = topLogprobs;
+        }
+
+        void startStream() {
+            response.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-cache");
+            response.drainHandler(v -> flush(false));
+            chunk(new OpenAiFormat.Delta("assistant", ""), null, null);
+        }
+
+        @Override public void token(TokenEvent e) {
+            if (topLogprobs >= 0 && e.logprobs() != null) logprobs.add(tokenLogprob(e.logprobs()));
+            if (!stream) return;
+            pendingText.append(e.text());
+            if (pendingText.length() > MAX_PENDING_CHARS) {
+                LOG.log(Level.INFO, id + ": client too slow; cancelling");
+                run.cancel();
+                return;
+            }
+            flush(false);
+        }
+
+        /** Sends the text gathered so far as one chunk, unless the client is behind (then it coalesces). */
+        private void flush(boolean force) {
+            boolean newLogprobs = logprobs.size() > logprobsSent;
+            if (response.closed() || (pendingText.isEmpty() && !newLogprobs)) return;
+            if (!force && response.writeQueueFull()) return; // drainHandler flushes
+            OpenAiFormat.Logprobs lp = topLogprobs >= 0 ? new OpenAiFormat.Logprobs(List.copyOf(logprobs.subList(logprobsSent, logprobs.size()))) : null;
+            logprobsSent = logprobs.size();
+            chunk(new OpenAiFormat.Delta(null, pendingText.toString()), lp, null);
+            pendingText.setLength(0);
+        }
+
+        private void chunk(OpenAiFormat.Delta delta, OpenAiFormat.Logprobs lp, String finishReason) {
+            write(new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, chat.model().name(),
+                    List.of(new OpenAiFormat.ChunkChoice(0, delta, lp, finishReason)), null));
+        }
+
+        private void write(Object body) {
+            if (!response.closed()) response.write("data: " + Json.write(body) + "\n\n");
+        }
+
+        @Override public void completed(Completion c) {
+            if (response.closed()) return;
+            String finish = finishReason(c.finishReason());
+            OpenAiFormat.Usage usage = new OpenAiFormat.Usage(c.promptTokens(), c.generatedTokens().length,
+                    c.promptTokens() + c.generatedTokens().length);
+            if (!stream) {
+                OpenAiFormat.Logprobs lp = topLogprobs >= 0 ? new OpenAiFormat.Logprobs(logprobs) : null;
+                json(response, 200, new OpenAiFormat.ChatCompletion(id, "chat.completion", created, chat.model().name(),
+                        List.of(new OpenAiFormat.Choice(0, new OpenAiFormat.OutMessage("assistant", c.text()), lp, finish)), usage));
+                return;
+            }
+            flush(true);
+            chunk(new OpenAiFormat.Delta(null, null), null, finish);
+            if (includeUsage) write(new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, chat.model().name(), List.of(), usage));
+            response.end("data: [DONE]\n\n");
+        }
+
+        @Override public void failed(RuntimeException error) {
+            LOG.log(Level.WARNING, id + " failed in the engine", error);
+            if (response.closed()) return;
+            if (!stream) {
+                error(response, 500, "generation failed: " + error.getMessage(), "server_error", "internal");
+                return;
+            }
+            write(new OpenAiFormat.ErrorBody(new OpenAiFormat.ErrorDetail("generation failed: " + error.getMessage(), "server_error", null, "internal")));
+            response.end("data: [DONE]\n\n");
+        }
+
+        private OpenAiFormat.TokenLogprob tokenLogprob(TokenLogprobs lp) {
+            Tokenizer tok = chat.model().model().tokenizer();
+            List<OpenAiFormat.TopLogprob> top = new ArrayList<>();
+            for (int i = 0; i < Math.min(topLogprobs, lp.topIds().length); i++) {
+                byte[] b = tok.pieceBytes(lp.topIds()[i]);
+                top.add(new OpenAiFormat.TopLogprob(new String(b, StandardCharsets.UTF_8), lp.topLogprobs()[i], bytes(b)));
+            }
+            byte[] b = tok.pieceBytes(lp.token());
+            return new OpenAiFormat.TokenLogprob(new String(b, StandardCharsets.UTF_8), lp.logprob(), bytes(b), top);
+        }
+    }
+
+    /** OpenAI has no "context full" or "cancelled": both end the text early, which it calls length. */
+    private static String finishReason(FinishReason r) {
+        return r == FinishReason.STOP ? "stop" : "length";
+    }
+
+    private static List<Integer> bytes(byte[] b) {
+        List<Integer> out = new ArrayList<>(b.length);
+        for (byte x : b) out.add(x & 0xff);
+        return out;
+    }
+
+    private static ChatException bad(String message) {
+        return new ChatException(ErrorCode.BAD_REQUEST, message);
+    }
+
+    private static void fail(RoutingContext ctx, Throwable t) {
+        if (ctx.response().closed() || ctx.response().ended()) return;
+        if (t instanceof ChatException e) {
+            if (e.retryAfterMs != null) ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (e.retryAfterMs + 999) / 1000)));
+            String type = switch (e.code) {
+                case OVERLOADED -> "rate_limit_error";
+                case INTERNAL -> "server_error";
+                case UNAUTHORIZED -> "authentication_error";
+                default -> "invalid_request_error";
+            };
+            String code = switch (e.code) {
+                case CONTEXT_OVERFLOW -> "context_length_exceeded";
+                case UNAUTHORIZED -> "invalid_api_key";
+                case OVERLOADED -> "rate_limit_exceeded";
+                default -> e.code.wire;
+            };
+            error(ctx.response(), e.code.httpStatus, e.getMessage(), type, code);
+        } else {
+            LOG.log(Level.WARNING, "internal error", t);
+            error(ctx.response(), 500, "internal error: " + t.getMessage(), "server_error", "internal");
+        }
+    }
+
+    private static void error(HttpServerResponse response, int status, String message, String type, String code) {
+        json(response, status, new OpenAiFormat.ErrorBody(new OpenAiFormat.ErrorDetail(message, type, null, code)));
+    }
+
+    private static void json(HttpServerResponse response, int status, Object body) {
+        if (response.closed() || response.ended()) return;
+        response.setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.buffer(body));
+    }
+}

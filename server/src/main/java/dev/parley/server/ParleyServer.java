@@ -1,0 +1,112 @@
+package dev.parley.server;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.lang.System.Logger.Level;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The HTTP server: health, metrics, the WebSocket chat API and the OpenAI-compatible API. It listens before the
+ * model is loaded, so liveness answers at once while readiness stays 503 until {@link #serve} is called.
+ */
+public final class ParleyServer {
+    private static final System.Logger LOG = System.getLogger(ParleyServer.class.getName());
+
+    private final Vertx vertx;
+    private final ServerConfig config;
+    private final ServerMetrics metrics;
+    private final Set<ServerWebSocket> sockets = ConcurrentHashMap.newKeySet();
+    private volatile ChatService chat;
+    private volatile boolean draining;
+    private SessionStore sessions;
+    private HttpServer http;
+
+    public ParleyServer(Vertx vertx, ServerConfig config) {
+        this.vertx = vertx;
+        this.config = config;
+        this.metrics = new ServerMetrics(() -> chat == null ? null : chat.model().engine());
+        // Serde's first use loads its introspection registry (seconds on a cold JVM): do it here, not on an event loop.
+        Json.read(Json.write(new WsFrames.Pong()).getBytes(java.nio.charset.StandardCharsets.UTF_8), WsFrames.ClientFrame.class);
+    }
+
+    /** Starts listening; returns the bound port. */
+    public Future<Integer> listen() {
+        sessions = new SessionStore(vertx, config.maxSessions(), config.sessionTtl());
+        Router router = Router.router(vertx);
+        router.get("/health/live").handler(ctx -> ctx.response().end("ok"));
+        router.get("/health/ready").handler(this::ready);
+        router.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+        router.get("/v1/chat/ws").handler(this::upgrade);
+        router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxFrameBytes()));
+        new OpenAiApi(this::chatService, config.apiKeys()).mount(router);
+        HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
+                // The hard limit closes the socket; frames between our own limit and this one get an error frame instead.
+                .setMaxWebSocketMessageSize(config.maxFrameBytes() * 16).setMaxWebSocketFrameSize(config.maxFrameBytes() * 16);
+        return vertx.createHttpServer(options).requestHandler(router).listen().map(server -> {
+            http = server;
+            return server.actualPort();
+        });
+    }
+
+    /** Makes the model available: readiness turns 200 and the APIs accept work. */
+    public void serve(ServingModel model) {
+        chat = new ChatService(vertx, model, metrics);
+    }
+
+    ChatService chatService() { return draining ? null : chat; }
+
+    public ServerMetrics metrics() { return metrics; }
+
+    SessionStore sessions() { return sessions; }
+
+    private void ready(RoutingContext ctx) {
+        ChatService c = chat;
+        boolean ready = c != null && !draining && c.accepting();
+        ctx.response().setStatusCode(ready ? 200 : 503).end(ready ? "ready" : draining ? "shutting down" : "loading model");
+    }
+
+    private void upgrade(RoutingContext ctx) {
+        if (!ApiKeys.allows(config.apiKeys(), ctx.request(), true)) {
+            ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer").end("missing or invalid API key");
+            return;
+        }
+        ChatService c = chatService();
+        if (c == null) {
+            ctx.response().setStatusCode(503).putHeader("Retry-After", "1").end("the model is not loaded yet");
+            return;
+        }
+        ctx.request().toWebSocket()
+                .onSuccess(ws -> new ChatSocket(ws, vertx.getOrCreateContext(), c, sessions, config, sockets).start()).onFailure(e -> LOG.log(Level.DEBUG, "WebSocket upgrade failed: " + e));
+    }
+
+    /**
+     * Graceful shutdown: readiness goes false and no new work is accepted, in-flight requests may finish until
+     * the drain timeout, then sockets close with 1001 (going away). Blocks the calling (non-event-loop) thread.
+     */
+    public void shutdown() {
+        draining = true;
+        ChatService c = chat;
+        if (c != null) {
+            c.stopAccepting();
+            long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+            while (System.nanoTime() < deadline && (c.model().engine().runningCount() + c.model().engine().waitingCount()) > 0) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        for (ServerWebSocket ws : sockets) ws.close((short) 1001, "server shutting down");
+        if (http != null) http.close().await();
+    }
+}

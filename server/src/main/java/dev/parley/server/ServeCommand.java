@@ -1,0 +1,112 @@
+package dev.parley.server;
+
+import dev.parley.inference.engine.EngineConfig;
+import dev.parley.inference.model.MatmulMode;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code parley serve}: every option can also come from a {@code PARLEY_*} environment variable. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Serve a model over WebSocket (/v1/chat/ws) and the OpenAI-compatible HTTP API (/v1/chat/completions).",
+                "Every option can also be set by the environment variable shown in brackets; a flag on the command line wins."})
+final class ServeCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "PATH", defaultValue = "${PARLEY_MODEL}",
+            description = "GGUF model file [PARLEY_MODEL]") Path model;
+    @Option(names = "--host", paramLabel = "H", defaultValue = "${PARLEY_HOST:-127.0.0.1}",
+            description = "address to bind; 0.0.0.0 for every interface (default ${DEFAULT-VALUE}) [PARLEY_HOST]") String host;
+    @Option(names = "--port", paramLabel = "P", defaultValue = "${PARLEY_PORT:-8080}",
+            description = "TCP port (default ${DEFAULT-VALUE}) [PARLEY_PORT]") int port;
+    @Option(names = "--api-key-file", paramLabel = "F", defaultValue = "${PARLEY_API_KEY_FILE}",
+            description = "file with accepted API keys, one per line; without it there is no authentication [PARLEY_API_KEY_FILE]") Path apiKeyFile;
+    @Option(names = "--chat-template", paramLabel = "FILE", defaultValue = "${PARLEY_CHAT_TEMPLATE}",
+            description = "Jinja chat template overriding the model's (models without one use ChatML) [PARLEY_CHAT_TEMPLATE]") Path chatTemplate;
+    @Option(names = "--max-running", paramLabel = "N", defaultValue = "${PARLEY_MAX_RUNNING:-8}",
+            description = "requests generating at once (default ${DEFAULT-VALUE}) [PARLEY_MAX_RUNNING]") int maxRunning;
+    @Option(names = "--max-waiting", paramLabel = "N", defaultValue = "${PARLEY_MAX_WAITING:-64}",
+            description = "requests queued beyond those; more are refused as overloaded (default ${DEFAULT-VALUE}) [PARLEY_MAX_WAITING]") int maxWaiting;
+    @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "${PARLEY_PREFILL_CHUNK:-64}",
+            description = "prompt tokens one request may run per engine step (default ${DEFAULT-VALUE}) [PARLEY_PREFILL_CHUNK]") int prefillChunk;
+    @Option(names = "--max-frame-bytes", paramLabel = "N", defaultValue = "${PARLEY_MAX_FRAME_BYTES:-1048576}",
+            description = "largest WebSocket message or HTTP body (default ${DEFAULT-VALUE}) [PARLEY_MAX_FRAME_BYTES]") int maxFrameBytes;
+    @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "${PARLEY_MAX_SESSIONS:-10000}",
+            description = "live chat sessions (default ${DEFAULT-VALUE}) [PARLEY_MAX_SESSIONS]") int maxSessions;
+    @Option(names = "--session-ttl", paramLabel = "SECONDS", defaultValue = "${PARLEY_SESSION_TTL:-1800}",
+            description = "idle time after which a session is forgotten (default ${DEFAULT-VALUE}) [PARLEY_SESSION_TTL]") long sessionTtl;
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_DRAIN_TIMEOUT:-10}",
+            description = "on SIGTERM, how long in-flight requests may finish (default ${DEFAULT-VALUE}) [PARLEY_DRAIN_TIMEOUT]") long drainTimeout;
+    @Option(names = "--matmul", paramLabel = "MODE", defaultValue = "${PARLEY_MATMUL:-GGML}",
+            description = "GGML (default) or F32 [PARLEY_MATMUL]") MatmulMode mode;
+
+    @Override public Integer call() throws Exception {
+        var err = spec.commandLine().getErr();
+        if (model == null) {
+            err.println("parley serve: no model given. Pass --model PATH (a GGUF file), or set PARLEY_MODEL; "
+                    + "there is no built-in default model yet.");
+            return 2;
+        }
+        if (!Files.isRegularFile(model)) {
+            err.println("parley serve: model file not found: " + model);
+            return 2;
+        }
+        Set<String> keys = apiKeyFile == null ? Set.of() : ApiKeys.load(apiKeyFile);
+        String template = chatTemplate == null ? null : read(chatTemplate);
+        ServerConfig config = new ServerConfig(host, port, keys, maxFrameBytes, maxSessions, Duration.ofSeconds(sessionTtl),
+                Duration.ofSeconds(30), Duration.ofSeconds(drainTimeout), new EngineConfig(maxRunning, maxWaiting, prefillChunk, mode), template);
+
+        Vertx vertx = Vertx.vertx();
+        ParleyServer server = new ParleyServer(vertx, config);
+        int bound;
+        try {
+            bound = server.listen().await();
+        } catch (RuntimeException e) {
+            vertx.close();
+            err.println("parley serve: cannot listen on " + host + ":" + port + ": " + e.getMessage());
+            return 2;
+        }
+        err.printf("parley serve: listening on http://%s:%d (ready once the model is loaded)%n", host, bound);
+        err.printf("parley serve: loading model %s (%d MiB) ...%n", model, Files.size(model) >> 20);
+        long t0 = System.nanoTime();
+        ServingModel served;
+        try {
+            served = ServingModel.load(model, config.engine(), template);
+        } catch (RuntimeException e) {
+            vertx.close();
+            throw e; // the CLI's error handler prints it as one line, exit code 2
+        }
+        err.printf("parley serve: loaded %s in %.1f s (context %d tokens, chat template: %s); ready%n", served.name(),
+                (System.nanoTime() - t0) / 1e9, served.contextLength(), served.formatter().templateName());
+        server.serve(served);
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("parley-shutdown").unstarted(() -> {
+            err.println("parley serve: shutting down (draining for up to " + drainTimeout + " s)");
+            server.shutdown();
+            served.close();
+            vertx.close().await();
+            stopped.countDown();
+        }));
+        stopped.await(); // until SIGTERM/SIGINT; the hook does the work
+        return 0;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(new IOException("cannot read chat template " + file + ": " + e.getMessage(), e));
+        }
+    }
+}

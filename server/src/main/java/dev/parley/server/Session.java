@@ -1,0 +1,61 @@
+package dev.parley.server;
+
+import dev.parley.inference.sampling.SamplingParams;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A WebSocket chat session: the conversation so far and the settings of its last request. Sessions can be resumed
+ * from another socket (another event loop), so every method is synchronized. One request at a time: a session is
+ * reserved by a request id while it generates. Its history is bounded by the model's context: a turn is committed
+ * only once its whole conversation fitted the context and the engine accepted it.
+ */
+public final class Session {
+    private final String id;
+    private final List<ChatMessage> history = new ArrayList<>();
+    private SamplingParams lastParams;
+    private String busyWith;
+    private long lastUsedNanos = System.nanoTime();
+
+    Session(String id) {
+        this.id = id;
+    }
+
+    public String id() { return id; }
+
+    public synchronized List<ChatMessage> history() { return List.copyOf(history); }
+
+    synchronized SamplingParams lastParams() { return lastParams; }
+
+    /** Reserves the session for a request; false when another request is generating on it. */
+    synchronized boolean reserve(String requestId) {
+        touch();
+        if (busyWith != null) return false;
+        busyWith = requestId;
+        return true;
+    }
+
+    synchronized String busyWith() { return busyWith; }
+
+    synchronized void release(String requestId) {
+        if (requestId.equals(busyWith)) busyWith = null;
+        touch();
+    }
+
+    /** The conversation the engine accepted (the new turn included) becomes the session's history. */
+    synchronized void commit(List<ChatMessage> conversation, SamplingParams params) {
+        history.clear();
+        history.addAll(conversation);
+        lastParams = params;
+    }
+
+    synchronized void appendAssistant(String text) {
+        history.add(new ChatMessage("assistant", text));
+    }
+
+    synchronized void touch() { lastUsedNanos = System.nanoTime(); }
+
+    synchronized boolean idleLongerThan(long nanos) {
+        return busyWith == null && System.nanoTime() - lastUsedNanos > nanos;
+    }
+}
