@@ -23,7 +23,7 @@ export class Sidebar {
       if (c.id === streamingId) open.classList.add('live');
       open.addEventListener('click', () => this.actions.select(c.id));
       const rename = smallButton('✎', `Rename “${c.title}”`, 'rename', () => this.startRename(item, c));
-      const remove = smallButton('🗑', `Delete “${c.title}”`, 'delete', () => {
+      const remove = smallButton('✕', `Delete “${c.title}”`, 'delete', () => {
         if (confirm(`Delete “${c.title}”? This cannot be undone.`)) this.actions.remove(c.id);
       });
       item.append(open, rename, remove);
