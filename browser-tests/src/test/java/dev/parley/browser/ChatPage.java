@@ -70,10 +70,6 @@ final class ChatPage {
                 && d.findElements(By.cssSelector(".body.streaming")).isEmpty());
     }
 
-    void awaitStreaming() {
-        browser.await(REPLY_TIMEOUT).until(d -> !d.findElements(By.cssSelector(".body.streaming")).isEmpty());
-    }
-
     List<WebElement> messages(String role) {
         return browser.driver.findElements(By.cssSelector("#messages article.message." + role));
     }
