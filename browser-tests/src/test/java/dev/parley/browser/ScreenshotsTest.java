@@ -54,6 +54,7 @@ class ScreenshotsTest {
             browser.driver.findElement(By.cssSelector("#settings button[type=submit]")).click();
 
             browser.viewport(390, 844);
+            Thread.sleep(400); // at phone width the sidebar slides out of view
             browser.screenshot(out.resolve("phone-light.png"));
             settings(browser, page, "dark", false);
             browser.screenshot(out.resolve("phone-dark.png"));
