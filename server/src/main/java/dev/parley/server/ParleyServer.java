@@ -47,6 +47,7 @@ public final class ParleyServer {
         router.get("/v1/chat/ws").handler(this::upgrade);
         router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxFrameBytes()));
         new OpenAiApi(this::chatService, config.apiKeys()).mount(router);
+        WebUi.mount(router);
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 // The hard limit closes the socket; frames between our own limit and this one get an error frame instead.
                 .setMaxWebSocketMessageSize(config.maxFrameBytes() * 16).setMaxWebSocketFrameSize(config.maxFrameBytes() * 16);

@@ -1,0 +1,54 @@
+package dev.parley.browser;
+
+import dev.parley.server.ParleyServer;
+import dev.parley.server.ServerConfig;
+import dev.parley.server.ServingModel;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+
+/** A real Parley server on an ephemeral loopback port serving the real stories260K model, with the UI at {@code /}. */
+final class UiServer implements AutoCloseable {
+    private final Vertx vertx;
+    private final ParleyServer server;
+    private final ServingModel model;
+    final int port;
+
+    private UiServer(Vertx vertx, ParleyServer server, ServingModel model, int port) {
+        this.vertx = vertx;
+        this.server = server;
+        this.model = model;
+        this.port = port;
+    }
+
+    static UiServer start(ServerConfig config) {
+        Path modelFile = stories260K();
+        Vertx vertx = Vertx.vertx();
+        ParleyServer server = new ParleyServer(vertx, config);
+        int port = server.listen().await();
+        ServingModel model = ServingModel.load(modelFile, config.engine(), config.chatTemplate());
+        server.serve(model);
+        return new UiServer(vertx, server, model, port);
+    }
+
+    String url() { return "http://127.0.0.1:" + port + "/"; }
+
+    /** ../shared through the {@code parley.shared} property, like the other modules' tests: skip when absent, fail when required. */
+    static Path stories260K() {
+        Path root = Path.of(System.getProperty("parley.shared", "../shared")).toAbsolutePath().normalize();
+        Path file = root.resolve("models/stories260K/stories260K.gguf");
+        if (!Files.exists(file)) {
+            String msg = "models/stories260K/stories260K.gguf not found under " + root + " (set -Dparley.shared=PATH)";
+            if (Boolean.getBoolean("parley.shared.required")) throw new IllegalStateException(msg);
+            Assumptions.abort(msg + "; skipping");
+        }
+        return file;
+    }
+
+    @Override public void close() {
+        server.shutdown();
+        model.close();
+        vertx.close().await();
+    }
+}

@@ -1,0 +1,138 @@
+// The WebSocket connection to /v1/chat/ws: hello, request routing by id, keep-alive pings and automatic reconnect.
+// Events: 'state' (detail: {state, reason}), 'hello' (detail: the hello frame).
+
+const PING_INTERVAL_MS = 25_000;
+const MAX_BACKOFF_MS = 10_000;
+
+export class ChatConnection extends EventTarget {
+  /** @param {() => string} urlProvider called at every (re)connect, so a changed API key takes effect */
+  constructor(urlProvider) {
+    super();
+    this.urlProvider = urlProvider;
+    this.socket = null;
+    this.state = 'closed';
+    this.hello = null;
+    this.requests = new Map(); // id -> frame handler
+    this.attempts = 0;
+    this.reconnectTimer = null;
+    this.pingTimer = null;
+    this.counter = 0;
+  }
+
+  connect() {
+    clearTimeout(this.reconnectTimer);
+    if (this.socket) {
+      this.socket.onclose = null;
+      this.socket.close();
+    }
+    this.setState('connecting');
+    let opened = false;
+    const socket = new WebSocket(this.urlProvider());
+    this.socket = socket;
+    socket.onopen = () => {
+      opened = true;
+      this.attempts = 0;
+      this.pingTimer = setInterval(() => this.send({ type: 'ping' }), PING_INTERVAL_MS);
+    };
+    socket.onmessage = (event) => this.onFrame(event.data);
+    socket.onclose = (event) => {
+      clearInterval(this.pingTimer);
+      this.socket = null;
+      this.failInFlight();
+      this.scheduleReconnect(opened ? `closed (${event.code})` : null);
+    };
+  }
+
+  /** Reconnects with a backoff; when the socket never opened, asks the health endpoints why (a browser cannot see the upgrade's status). */
+  async scheduleReconnect(reason) {
+    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempts) * (0.75 + Math.random() * 0.5);
+    this.attempts++;
+    const why = reason ?? await diagnoseRefusedSocket();
+    this.setState('reconnecting', { reason: why, retryAt: Date.now() + delay });
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  onFrame(data) {
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return; // the server only sends JSON; anything else is not ours to interpret
+    }
+    if (frame.type === 'hello') {
+      this.hello = frame;
+      this.setState('open');
+      this.dispatchEvent(new CustomEvent('hello', { detail: frame }));
+      return;
+    }
+    const handler = frame.id != null ? this.requests.get(frame.id) : null;
+    if (handler) {
+      if (frame.type === 'done' || frame.type === 'error') this.requests.delete(frame.id);
+      handler(frame);
+    } else if (frame.type === 'error') {
+      console.warn('parley: server error without a request', frame);
+    }
+  }
+
+  /** Sends a request frame and routes every frame with its id to {@code onFrame} until done or error. Returns the id. */
+  request(frame, onFrame) {
+    const id = `r${Date.now().toString(36)}-${++this.counter}`;
+    const full = { ...frame, id };
+    if (!this.isOpen()) {
+      queueMicrotask(() => onFrame({ type: 'error', id, code: 'not_connected', message: 'Not connected to the server.' }));
+      return id;
+    }
+    this.requests.set(id, onFrame);
+    this.send(full);
+    return id;
+  }
+
+  cancel(id) {
+    this.send({ type: 'cancel', id });
+  }
+
+  send(frame) {
+    if (!this.isOpen()) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  isOpen() {
+    return this.socket?.readyState === WebSocket.OPEN && this.state === 'open';
+  }
+
+  /** Requests on a lost socket end here: the server cancels them when the socket closes. */
+  failInFlight() {
+    const handlers = [...this.requests.entries()];
+    this.requests.clear();
+    for (const [id, handler] of handlers) {
+      handler({ type: 'error', id, code: 'connection_lost', message: 'The connection to the server was lost.' });
+    }
+  }
+
+  setState(state, extra = {}) {
+    this.state = state;
+    this.dispatchEvent(new CustomEvent('state', { detail: { state, ...extra } }));
+  }
+}
+
+async function diagnoseRefusedSocket() {
+  try {
+    const live = await fetch('health/live', { cache: 'no-store' });
+    if (!live.ok) return 'server unavailable';
+    const ready = await fetch('health/ready', { cache: 'no-store' });
+    if (!ready.ok) return 'server is loading the model';
+    return 'connection refused: check the API key in Settings';
+  } catch {
+    return 'server unreachable';
+  }
+}
+
+/** ws(s)://host/v1/chat/ws relative to the page, with the API key as the query parameter the server accepts. */
+export function chatSocketUrl(apiKey) {
+  const url = new URL('v1/chat/ws', window.location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.search = apiKey ? `?api_key=${encodeURIComponent(apiKey)}` : '';
+  url.hash = '';
+  return url.toString();
+}
