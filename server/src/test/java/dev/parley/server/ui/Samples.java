@@ -1,4 +1,4 @@
-package dev.parley.browser;
+package dev.parley.server.ui;
 
 /**
  * A conversation file with markdown the tiny test model cannot write (it only knows children's stories): headings,

@@ -1,4 +1,4 @@
-package dev.parley.browser;
+package dev.parley.server.ui;
 
 import java.io.File;
 import java.io.IOException;

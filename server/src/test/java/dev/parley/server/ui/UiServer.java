@@ -1,4 +1,4 @@
-package dev.parley.browser;
+package dev.parley.server.ui;
 
 import dev.parley.server.ParleyServer;
 import dev.parley.server.ServerConfig;

@@ -1,4 +1,4 @@
-package dev.parley.browser;
+package dev.parley.server.ui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

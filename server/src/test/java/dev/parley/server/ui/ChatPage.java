@@ -1,4 +1,4 @@
-package dev.parley.browser;
+package dev.parley.server.ui;
 
 import java.time.Duration;
 import java.util.List;
