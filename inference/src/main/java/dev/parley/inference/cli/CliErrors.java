@@ -1,6 +1,7 @@
 package dev.parley.inference.cli;
 
 import dev.parley.inference.gguf.GgufException;
+import dev.parley.inference.template.TemplateException;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;
 
@@ -13,6 +14,10 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        if (e instanceof TemplateException) { // e.g. generate --chat with a conversation the model's template refuses
+            cmd.getErr().println("parley: chat template: " + e.getMessage());
+            return USAGE;
+        }
         if (e instanceof GgufException || e instanceof IllegalArgumentException || e instanceof UsageException) {
             cmd.getErr().println("parley: " + e.getMessage());
             return USAGE;

@@ -175,6 +175,24 @@ class CliTest {
     }
 
     @Test
+    void chatTemplateRefusalIsAClearError() throws Exception {
+        Path model = tmp.resolve("with-template.gguf");
+        String template = Files.readString(Shared.path("oracle/templates/google-gemma-7b-it-6e13b5.jinja"));
+        try (var f = dev.parley.inference.gguf.GgufFile.open(Path.of(stories()))) {
+            var w = new dev.parley.inference.gguf.GgufWriter().putAll(f.metadata())
+                    .put("tokenizer.chat_template", dev.parley.inference.gguf.GgufValue.of(template));
+            for (var t : f.tensors().values()) w.addTensor(t.name(), t.type(), t.shape(), seg -> seg.copyFrom(f.tensorData(t)));
+            w.write(model);
+        }
+        Run refused = run("generate", "--model", model.toString(), "--prompt", "Hi", "--chat", "--system", "Be brief", "--max-tokens", "4");
+        assertEquals(2, refused.exit, refused.err);
+        assertEquals("parley: chat template: System role not supported", refused.err.strip());
+        Run ok = run("generate", "--model", model.toString(), "--prompt", "Hi", "--chat", "--max-tokens", "4", "--temperature", "0", "--json");
+        assertEquals(0, ok.exit, ok.err);
+        assertEquals(4, JSON.readTree(ok.out).get("tokens").size());
+    }
+
+    @Test
     void badInputIsOneLineAndExitCode2() throws Exception {
         Path junk = tmp.resolve("junk.gguf");
         Files.writeString(junk, "this is not a model");
