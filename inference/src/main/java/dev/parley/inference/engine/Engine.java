@@ -112,8 +112,10 @@ public final class Engine implements InferenceEngine {
         scheduler.removeFinished();
         List<Scheduler.Work> work = scheduler.schedule();
         if (!work.isEmpty()) {
+            // counted before the run: the run's listeners may complete requests, and stats read then must include it
+            for (Scheduler.Work w : work) computedTokens += w.tokens();
             try {
-                computedTokens += runner.run(work);
+                runner.run(work);
             } catch (RuntimeException e) { // the batch itself failed: every sequence in it ends with the error
                 for (Scheduler.Work w : work) safely(w.seq(), () -> w.seq().fail(e));
             }
