@@ -153,7 +153,7 @@ final class ChatSocket {
 
     /** Formats off the event loop, then admits to the engine; the session must already be reserved for {@code id}. */
     private void generate(String id, Session session, List<ChatMessage> conversation, SamplingParams params, long received) {
-        WsRequest req = new WsRequest(id, session, params.logprobs());
+        WsRequest req = new WsRequest(id, session, params.logprobs(), received);
         inFlight.put(id, req);
         List<ChatMessage> turn = List.copyOf(conversation);
         chat.chatPrompt(turn).onComplete(ar -> {
@@ -165,9 +165,9 @@ final class ChatSocket {
             try {
                 if (ar.failed()) throw ar.cause();
                 int[] prompt = ar.result();
+                req.promptTokens = prompt.length;
                 req.run = chat.start(prompt, params, context, req);
-                session.commit(turn, params);
-                send(new WsFrames.Started(id, session.id(), prompt.length, 0, (System.nanoTime() - received) / 1_000_000));
+                session.commit(turn, params); // `started` follows when the engine admits it (WsRequest.admitted)
             } catch (ChatException e) {
                 req.end();
                 sendError(id, e);
@@ -265,15 +265,24 @@ final class ChatSocket {
         final String id;
         final Session session;
         final int logprobs;
+        /** System.nanoTime() when the client's frame arrived: queue_ms counts from here. */
+        final long receivedNanos;
         GenerationRun run;
+        int promptTokens;
         boolean cancelled;
         private final StringBuilder pendingText = new StringBuilder();
         private final List<WsFrames.TokenInfo> pendingTokens = new ArrayList<>();
 
-        WsRequest(String id, Session session, int logprobs) {
+        WsRequest(String id, Session session, int logprobs, long receivedNanos) {
             this.id = id;
             this.session = session;
             this.logprobs = logprobs;
+            this.receivedNanos = receivedNanos;
+        }
+
+        @Override public void admitted(int cachedTokens, long submittedNanos, long queueNanos) {
+            long queueMs = (submittedNanos + queueNanos - receivedNanos) / 1_000_000;
+            send(new WsFrames.Started(id, session.id(), promptTokens, cachedTokens, queueMs));
         }
 
         void cancel() {
@@ -317,7 +326,7 @@ final class ChatSocket {
             end();
             long ttft = c.timeToFirstTokenNanos();
             send(new WsFrames.Done(id, ServerMetrics.wireName(c.finishReason()),
-                    new WsFrames.Usage(c.promptTokens(), c.generatedTokens().length, 0),
+                    new WsFrames.Usage(c.promptTokens(), c.generatedTokens().length, c.cachedTokens()),
                     new WsFrames.Timings(ttft < 0 ? null : ttft / 1e6, ChatService.decodeTokensPerSecond(c))));
         }
 

@@ -14,6 +14,9 @@ import io.vertx.core.Context;
 public final class GenerationRun implements GenerationListener {
     /** Receives a run's output on the connection's context: tokens, then exactly one of completed/failed. */
     public interface Sink {
+        /** The engine admitted the request into its running batch; {@code submittedNanos + queueNanos} is when. */
+        default void admitted(int cachedTokens, long submittedNanos, long queueNanos) {}
+
         void token(TokenEvent event);
 
         void completed(Completion completion);
@@ -26,6 +29,10 @@ public final class GenerationRun implements GenerationListener {
     private final ServerMetrics metrics;
     private volatile RequestHandle handle;
     private volatile boolean cancelled;
+    /** System.nanoTime() just before the request was handed to the engine. */
+    private final long submittedNanos = System.nanoTime();
+    /** When the previous token was sampled; only the engine thread touches it. */
+    private long lastTokenNanos = -1;
 
     GenerationRun(Context context, Sink sink, ServerMetrics metrics) {
         this.context = context;
@@ -47,8 +54,17 @@ public final class GenerationRun implements GenerationListener {
 
     public boolean cancelRequested() { return cancelled; }
 
+    @Override public void onAdmitted(int cachedTokens, long queueNanos) {
+        metrics.admitted(queueNanos);
+        context.runOnContext(v -> sink.admitted(cachedTokens, submittedNanos, queueNanos));
+    }
+
     @Override public void onToken(TokenEvent event) {
-        if (event.token() >= 0) metrics.tokenGenerated();
+        if (event.token() >= 0) {
+            long now = System.nanoTime();
+            metrics.tokenGenerated(lastTokenNanos < 0 ? -1 : now - lastTokenNanos);
+            lastTokenNanos = now;
+        }
         context.runOnContext(v -> sink.token(event));
     }
 

@@ -254,8 +254,7 @@ final class OpenAiApi {
         @Override public void completed(Completion c) {
             if (response.closed()) return;
             String finish = finishReason(c.finishReason());
-            OpenAiFormat.Usage usage = new OpenAiFormat.Usage(c.promptTokens(), c.generatedTokens().length,
-                    c.promptTokens() + c.generatedTokens().length);
+            OpenAiFormat.Usage usage = OpenAiFormat.Usage.of(c);
             if (!stream) {
                 OpenAiFormat.Logprobs lp = topLogprobs >= 0 ? new OpenAiFormat.Logprobs(logprobs) : null;
                 json(response, 200, new OpenAiFormat.ChatCompletion(id, "chat.completion", created, chat.model().name(),

@@ -24,7 +24,7 @@ public final class Engine implements InferenceEngine {
     private long ids;
     private volatile boolean closed;
     // published by the worker after each step
-    private volatile int running, queued;
+    private volatile int running, queued, lastStepSequences;
     private volatile long steps, computedTokens;
 
     public Engine(Model model, EngineConfig config) {
@@ -71,7 +71,8 @@ public final class Engine implements InferenceEngine {
 
     /** Counters since start (read without stopping the engine; each field is current, not all from one instant). */
     public EngineStats stats() {
-        return new EngineStats(steps, computedTokens, scheduler.prefixHitTokens(), scheduler.preemptions(), blocks.freeBlocks(), blocks.totalBlocks());
+        return new EngineStats(steps, computedTokens, scheduler.prefixHitTokens(), scheduler.preemptions(), blocks.freeBlocks(),
+                blocks.totalBlocks(), scheduler.prefixQueryTokens(), lastStepSequences);
     }
 
     private void loop() {
@@ -122,6 +123,9 @@ public final class Engine implements InferenceEngine {
                 blocks.registerFull(s.table(), s.tokens(), s.cachedTokens());
             }
             steps++;
+            lastStepSequences = work.size();
+        } else {
+            lastStepSequences = 0;
         }
         scheduler.removeFinished();
         running = scheduler.running.size();
