@@ -9,6 +9,7 @@ import dev.parley.inference.engine.EngineStats;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,5 +92,28 @@ class KvReuseTest {
         int cached = usage2.getJsonObject("prompt_tokens_details").getInteger("cached_tokens");
         assertTrue(cached > 0 && cached < prompt, "the same prompt again: whole blocks before the last token come from the cache: " + usage2);
         assertTrue(usage1.getJsonObject("prompt_tokens_details").getInteger("cached_tokens") <= cached, usage1.encode());
+    }
+
+    @Test void metricsExposeLatencyHistogramsAndEngineGauges() throws Exception {
+        String body = new JsonObject().put("max_tokens", 6).put("temperature", 0)
+                .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "Tell me about the sea and the boats on it"))).encode();
+        server.post("/v1/chat/completions", body, null);
+        server.post("/v1/chat/completions", body, null); // a prefix-cache hit
+        String scrape = server.get("/metrics").body();
+        for (String name : List.of("parley_inter_token_latency_seconds_bucket", "parley_inter_token_latency_seconds_count",
+                "parley_request_queue_time_seconds_bucket", "parley_kv_cache_usage_perc ", "parley_batch_size ",
+                "parley_prefix_cache_hits_total ", "parley_prefix_cache_queries_total "))
+            assertTrue(scrape.contains(name), "missing " + name);
+        double hits = value(scrape, "parley_prefix_cache_hits_total "), queries = value(scrape, "parley_prefix_cache_queries_total ");
+        assertTrue(hits > 0 && queries >= hits, hits + " hits of " + queries);
+        assertEquals(((Engine) server.model.engine()).stats().prefixHitTokens(), (long) hits);
+        assertTrue(value(scrape, "parley_inter_token_latency_seconds_count") >= 10, "5 gaps per request");
+        double usage = value(scrape, "parley_kv_cache_usage_perc ");
+        assertTrue(usage >= 0 && usage <= 1, "usage " + usage);
+    }
+
+    private static double value(String scrape, String prefix) {
+        for (String line : scrape.split("\n")) if (line.startsWith(prefix)) return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        throw new AssertionError("no " + prefix);
     }
 }
