@@ -26,8 +26,6 @@ import java.util.Set;
  */
 final class ChatSocket {
     private static final System.Logger LOG = System.getLogger(ChatSocket.class.getName());
-    /** Text held back for a slow reader per request; past it the request is cancelled instead of growing memory. */
-    private static final int MAX_PENDING_CHARS = 1 << 20;
     private static final int MAX_ID_LENGTH = 128;
 
     private final ServerWebSocket ws;
@@ -217,7 +215,7 @@ final class ChatSocket {
         slowReaderTimer = context.owner().setTimer(config.slowReaderLimit().toMillis(), t -> {
             slowReaderTimer = -1;
             if (gone() || !ws.writeQueueFull()) return;
-            LOG.log(Level.INFO, "client has not read for " + config.slowReaderLimit().toSeconds() + " s: cancelling its requests");
+            LOG.log(Level.INFO, "client has not read for " + config.slowReaderLimit().toMillis() + " ms: cancelling its requests");
             for (WsRequest r : inFlight.values()) r.cancel();
         });
     }
@@ -300,7 +298,7 @@ final class ChatSocket {
             if (gone()) return; // nobody to send to; the cancel from onClose stops the engine at its next step
             pendingText.append(e.text());
             if (logprobs > 0 && e.logprobs() != null) pendingTokens.add(tokenInfo(e.logprobs()));
-            if (pendingText.length() > MAX_PENDING_CHARS) {
+            if (pendingText.length() > config.maxPendingChars()) { // cancel rather than grow memory
                 LOG.log(Level.INFO, "request " + id + ": client too slow, " + pendingText.length() + " characters unsent; cancelling");
                 cancel();
                 return;

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -48,6 +49,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "idle time after which a session is forgotten (default ${DEFAULT-VALUE}) [PARLEY_SESSION_TTL]") long sessionTtl;
     @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_DRAIN_TIMEOUT:-10}",
             description = "on SIGTERM, how long in-flight requests may finish (default ${DEFAULT-VALUE}) [PARLEY_DRAIN_TIMEOUT]") long drainTimeout;
+    @Option(names = "--allowed-origins", paramLabel = "ORIGINS", split = ",", defaultValue = "${PARLEY_ALLOWED_ORIGINS}",
+            description = "comma-separated Origins (scheme://host[:port], or *) allowed to open the WebSocket; default: the server's own host and localhost [PARLEY_ALLOWED_ORIGINS]") List<String> allowedOrigins;
+    @Option(names = "--slow-reader-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_SLOW_READER_TIMEOUT:-30}",
+            description = "a client that reads nothing for this long has its requests cancelled (default ${DEFAULT-VALUE}) [PARLEY_SLOW_READER_TIMEOUT]") long slowReaderTimeout;
     @Option(names = "--matmul", paramLabel = "MODE", defaultValue = "${PARLEY_MATMUL:-GGML}",
             description = "GGML (default) or F32 [PARLEY_MATMUL]") MatmulMode mode;
 
@@ -64,7 +69,8 @@ final class ServeCommand implements Callable<Integer> {
         Set<String> keys = apiKeyFile == null ? Set.of() : ApiKeys.load(apiKeyFile);
         String template = chatTemplate == null ? null : read(chatTemplate);
         ServerConfig config = new ServerConfig(host, port, keys, maxFrameBytes, maxSessions, Duration.ofSeconds(sessionTtl),
-                Duration.ofSeconds(30), Duration.ofSeconds(drainTimeout), new EngineConfig(maxRunning, maxWaiting, prefillChunk, mode), template);
+                Duration.ofSeconds(slowReaderTimeout), Duration.ofSeconds(drainTimeout), new EngineConfig(maxRunning, maxWaiting, prefillChunk, mode),
+                template, allowedOrigins == null ? Set.of() : Set.copyOf(allowedOrigins), ServerConfig.DEFAULT_MAX_PENDING_CHARS);
 
         Vertx vertx = Vertx.vertx();
         ParleyServer server = new ParleyServer(vertx, config);

@@ -103,6 +103,9 @@ public final class Engine implements InferenceEngine {
             if (closed) return false;
             scheduler.waiting.addAll(incoming);
             incoming.clear();
+            // published now, not only after the step: otherwise a submit during this step sees neither queue and
+            // slips past maxWaiting
+            queued = scheduler.waiting.size();
             return true;
         }
     }
@@ -112,6 +115,7 @@ public final class Engine implements InferenceEngine {
         for (Sequence s : scheduler.waiting) if (s.cancelRequested()) safely(s, () -> s.finish(FinishReason.CANCELLED, false));
         scheduler.removeFinished();
         List<Scheduler.Work> work = scheduler.schedule();
+        queued = scheduler.waiting.size(); // admissions leave the queue now, not when the step ends
         if (!work.isEmpty()) {
             try {
                 computedTokens += runner.run(work);
