@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,7 +27,8 @@ final class ServeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--model", paramLabel = "PATH", defaultValue = "${PARLEY_MODEL}",
-            description = "GGUF model file; without it, the built-in demo model (a tiny Llama trained by Parley on the King James Bible) [PARLEY_MODEL]") Path model;
+            description = "GGUF model file, or hf:OWNER/REPO/FILE.gguf (downloaded once into the cache, verified); without it, the built-in demo model (a tiny Llama trained by Parley on the King James Bible) [PARLEY_MODEL]") String modelRef;
+    @Mixin HfOptions hf;
     @Option(names = "--host", paramLabel = "H", defaultValue = "${PARLEY_HOST:-127.0.0.1}",
             description = "address to bind; 0.0.0.0 for every interface (default ${DEFAULT-VALUE}) [PARLEY_HOST]") String host;
     @Option(names = "--port", paramLabel = "P", defaultValue = "${PARLEY_PORT:-8080}",
@@ -58,6 +60,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         var err = spec.commandLine().getErr();
+        Path model = modelRef == null ? null
+                : modelRef.startsWith(HfModelCache.PREFIX) ? hf.cache(System.err).resolve(HfModelCache.Ref.parse(modelRef)) : Path.of(modelRef);
         if (model == null) {
             model = DefaultModel.path();
             err.println("parley serve: no --model given; serving the built-in " + DefaultModel.DESCRIPTION);

@@ -20,6 +20,7 @@ public final class ServerMain {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
         CommandLine cli = ParleyCli.commandLine();
         cli.addSubcommand("serve", new ServeCommand());
+        cli.addSubcommand("pull", new PullCommand());
         return cli;
     }
 }
