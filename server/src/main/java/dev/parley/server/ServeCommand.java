@@ -22,10 +22,14 @@ import picocli.CommandLine.Spec;
 /** {@code parley serve}: every option can also come from a {@code PARLEY_*} environment variable. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Serve a model over WebSocket (/v1/chat/ws) and the OpenAI-compatible HTTP API (/v1/chat/completions).",
-                "Every option can also be set by the environment variable shown in brackets; a flag on the command line wins."})
+                "Every option can also be set by the environment variable shown in brackets or in a --config file; a flag wins over",
+                "the environment, which wins over the file."})
 final class ServeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "settings file (flat YAML 'port: 9000' or properties 'port=9000', keys are these long option names); a flag or environment variable overrides it")
+    Path config; // read by ConfigFile before parsing; kept here so picocli accepts and documents it
     @Option(names = "--model", paramLabel = "PATH", defaultValue = "${PARLEY_MODEL}",
             description = "GGUF model file, or hf:OWNER/REPO/FILE.gguf (downloaded once into the cache, verified); without it, the built-in demo model (a tiny Llama trained by Parley on the King James Bible) [PARLEY_MODEL]") String modelRef;
     @Mixin HfOptions hf;

@@ -11,7 +11,16 @@ public final class ServerMain {
     private ServerMain() {}
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cli = commandLine();
+        String[] expanded;
+        try {
+            expanded = ConfigFile.expand(args, cli.getSubcommands().get("serve").getCommandSpec(), System.getenv());
+        } catch (RuntimeException e) {
+            System.err.println("parley serve: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.exit(cli.execute(expanded));
     }
 
     public static CommandLine commandLine() {
