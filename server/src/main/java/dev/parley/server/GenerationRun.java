@@ -5,6 +5,7 @@ import dev.parley.inference.engine.GenerationListener;
 import dev.parley.inference.engine.RequestHandle;
 import dev.parley.inference.engine.TokenEvent;
 import io.vertx.core.Context;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One request in the engine, seen from a connection: the engine calls back on its own thread, and this hops every
@@ -34,10 +35,20 @@ public final class GenerationRun implements GenerationListener {
     /** When the previous token was sampled; only the engine thread touches it. */
     private long lastTokenNanos = -1;
 
-    GenerationRun(Context context, Sink sink, ServerMetrics metrics) {
+    /** Runs once, when the request stops waiting (admitted, ended, or never submitted). */
+    private final Runnable onLeftQueue;
+    private final AtomicBoolean leftQueue = new AtomicBoolean();
+
+    GenerationRun(Context context, Sink sink, ServerMetrics metrics, Runnable onLeftQueue) {
         this.context = context;
         this.sink = sink;
         this.metrics = metrics;
+        this.onLeftQueue = onLeftQueue;
+    }
+
+    /** The request is no longer waiting for the engine (idempotent). */
+    void leftQueue() {
+        if (leftQueue.compareAndSet(false, true)) onLeftQueue.run();
     }
 
     void attach(RequestHandle h) {
@@ -55,6 +66,7 @@ public final class GenerationRun implements GenerationListener {
     public boolean cancelRequested() { return cancelled; }
 
     @Override public void onAdmitted(int cachedTokens, long queueNanos) {
+        leftQueue();
         metrics.admitted(queueNanos);
         context.runOnContext(v -> sink.admitted(cachedTokens, submittedNanos, queueNanos));
     }
@@ -69,11 +81,13 @@ public final class GenerationRun implements GenerationListener {
     }
 
     @Override public void onComplete(Completion completion) {
+        leftQueue(); // cancelled while waiting: never admitted
         metrics.completed(completion);
         context.runOnContext(v -> sink.completed(completion));
     }
 
     @Override public void onError(RuntimeException error) {
+        leftQueue();
         context.runOnContext(v -> sink.failed(error));
     }
 }

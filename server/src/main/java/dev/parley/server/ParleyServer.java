@@ -60,7 +60,7 @@ public final class ParleyServer {
 
     /** Makes the model available: readiness turns 200 and the APIs accept work. */
     public void serve(ServingModel model) {
-        chat = new ChatService(vertx, model, metrics);
+        chat = new ChatService(vertx, model, metrics, config.maxWaitingTokens());
     }
 
     ChatService chatService() { return draining ? null : chat; }

@@ -45,6 +45,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "requests generating at once (default ${DEFAULT-VALUE}) [PARLEY_MAX_RUNNING]") int maxRunning;
     @Option(names = "--max-waiting", paramLabel = "N", defaultValue = "${PARLEY_MAX_WAITING:-64}",
             description = "requests queued beyond those; more are refused as overloaded (default ${DEFAULT-VALUE}) [PARLEY_MAX_WAITING]") int maxWaiting;
+    @Option(names = "--max-waiting-tokens", paramLabel = "N", defaultValue = "${PARLEY_MAX_WAITING_TOKENS:-262144}",
+            description = "prompt tokens of queued requests; more are refused as overloaded (default ${DEFAULT-VALUE}) [PARLEY_MAX_WAITING_TOKENS]") long maxWaitingTokens;
     @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "${PARLEY_PREFILL_CHUNK:-64}",
             description = "prompt tokens one request may run per engine step (default ${DEFAULT-VALUE}) [PARLEY_PREFILL_CHUNK]") int prefillChunk;
     @Option(names = "--max-frame-bytes", paramLabel = "N", defaultValue = "${PARLEY_MAX_FRAME_BYTES:-1048576}",
@@ -78,7 +80,8 @@ final class ServeCommand implements Callable<Integer> {
         String template = chatTemplate == null ? null : read(chatTemplate);
         ServerConfig config = new ServerConfig(host, port, keys, maxFrameBytes, maxSessions, Duration.ofSeconds(sessionTtl),
                 Duration.ofSeconds(slowReaderTimeout), Duration.ofSeconds(drainTimeout), new EngineConfig(maxRunning, maxWaiting, prefillChunk, mode),
-                template, allowedOrigins == null ? Set.of() : Set.copyOf(allowedOrigins), ServerConfig.DEFAULT_MAX_PENDING_CHARS);
+                template, allowedOrigins == null ? Set.of() : Set.copyOf(allowedOrigins), ServerConfig.DEFAULT_MAX_PENDING_CHARS,
+                maxWaitingTokens);
 
         Vertx vertx = Vertx.vertx();
         ParleyServer server = new ParleyServer(vertx, config);

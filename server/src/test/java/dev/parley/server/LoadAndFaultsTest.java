@@ -85,6 +85,35 @@ class LoadAndFaultsTest {
         }
     }
 
+    @Test void queuedPromptTokensAreBoundedToo() throws Exception {
+        // room for one ~46-token chat prompt in the queue, not two (the request count limit is far away)
+        ServerConfig config = ServerConfig.forTests().withMaxWaitingTokens(60);
+        try (TestServer server = TestServer.start(config); WsClient c = WsClient.connect(server.vertx, server.port, "/v1/chat/ws")) {
+            c.next();
+            EngineHold hold = EngineHold.start(server);
+            try {
+                c.send(chat("first", "Once upon a time", new JsonObject().put("temperature", 0).put("max_tokens", 4)));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (server.model.engine().waitingCount() < 1) {
+                    assertTrue(System.nanoTime() < deadline, "the first request was not queued");
+                    Thread.sleep(2);
+                }
+                c.send(chat("second", "Once upon a time", new JsonObject().put("temperature", 0).put("max_tokens", 4)));
+                JsonObject err = c.next();
+                assertEquals("second", err.getString("id"), err.encode());
+                assertEquals("overloaded", err.getString("code"), err.encode());
+                assertTrue(err.getString("message").contains("prompt tokens are waiting"), err.encode());
+            } finally {
+                hold.release();
+            }
+            assertEquals("length", c.awaitEnd("first").done.getString("finish_reason"));
+            // admitted requests no longer count: the queue takes a prompt again
+            c.send(chat("third", "Once upon a time", new JsonObject().put("temperature", 0).put("max_tokens", 4)));
+            assertEquals("length", c.awaitEnd("third").done.getString("finish_reason"));
+            assertEquals(0, server.server.chatService().waitingTokens());
+        }
+    }
+
     @Test void aClientThatStopsReadingIsCancelledWhileAnotherSessionIsUnaffected() throws Exception {
         ServerConfig config = ServerConfig.forTests().withSlowReaderLimits(Duration.ofMillis(300), 4096)
                 .withEngine(new EngineConfig(8, 64, 64, MatmulMode.GGML));
