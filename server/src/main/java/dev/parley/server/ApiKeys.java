@@ -10,7 +10,10 @@ import java.security.MessageDigest;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
-/** API-key checks: {@code Authorization: Bearer KEY}, or for browsers' WebSockets (no custom headers) {@code ?api_key=KEY}. */
+/**
+ * API-key checks: {@code Authorization: Bearer KEY}, or for browsers' WebSockets (no custom headers) {@code ?api_key=KEY}
+ * or the {@code parley.api-key.KEY} subprotocol ({@link UpgradeGuard}).
+ */
 public final class ApiKeys {
     private ApiKeys() {}
 
@@ -38,7 +41,7 @@ public final class ApiKeys {
     }
 
     /** Constant-time per key, so response timing does not reveal how much of a guess was right. */
-    private static boolean matches(Set<String> keys, String candidate) {
+    static boolean matches(Set<String> keys, String candidate) {
         if (candidate == null || candidate.isEmpty()) return false;
         byte[] given = candidate.getBytes(StandardCharsets.UTF_8);
         boolean ok = false;

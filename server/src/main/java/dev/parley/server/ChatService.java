@@ -7,6 +7,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What both APIs share: formatting a conversation off the event loop, checking it fits the context, and admitting
@@ -20,12 +21,19 @@ public final class ChatService {
     private final ServingModel model;
     private final ServerMetrics metrics;
     private volatile boolean accepting = true;
+    private final long maxWaitingTokens;
+    /** Prompt tokens of requests submitted but not yet admitted (or ended) by the engine. */
+    private final AtomicLong waitingTokens = new AtomicLong();
 
-    public ChatService(Vertx vertx, ServingModel model, ServerMetrics metrics) {
+    public ChatService(Vertx vertx, ServingModel model, ServerMetrics metrics, long maxWaitingTokens) {
         this.vertx = vertx;
         this.model = model;
         this.metrics = metrics;
+        this.maxWaitingTokens = maxWaitingTokens;
     }
+
+    /** Prompt tokens waiting for the engine now. */
+    long waitingTokens() { return waitingTokens.get(); }
 
     public ServingModel model() { return model; }
 
@@ -57,19 +65,35 @@ public final class ChatService {
             metrics.rejected();
             throw new ChatException(ErrorCode.OVERLOADED, "the server is shutting down", RETRY_AFTER_MS);
         }
-        GenerationRun run = new GenerationRun(context, sink, metrics);
+        // reserve first, so concurrent submissions cannot all pass the check; one prompt alone always fits an empty queue
+        long queued = waitingTokens.addAndGet(prompt.length);
+        if (queued > maxWaitingTokens && queued != prompt.length) {
+            waitingTokens.addAndGet(-prompt.length);
+            metrics.rejected();
+            throw new ChatException(ErrorCode.OVERLOADED, "the server is busy: " + (queued - prompt.length)
+                    + " prompt tokens are waiting (limit " + maxWaitingTokens + ")", RETRY_AFTER_MS);
+        }
+        GenerationRun run = new GenerationRun(context, sink, metrics, () -> waitingTokens.addAndGet(-prompt.length));
         try {
             run.attach(model.engine().submit(new GenerationRequest(prompt, params), run));
-        } catch (EngineOverloadedException e) {
-            metrics.rejected();
-            throw new ChatException(ErrorCode.OVERLOADED, e.getMessage(), RETRY_AFTER_MS);
-        } catch (IllegalArgumentException e) {
-            throw new ChatException(ErrorCode.BAD_REQUEST, e.getMessage());
-        } catch (IllegalStateException e) {
-            throw new ChatException(ErrorCode.OVERLOADED, "the engine is not accepting work: " + e.getMessage(), RETRY_AFTER_MS);
+        } catch (RuntimeException e) {
+            run.leftQueue();
+            throw refusal(e);
         }
         metrics.accepted(prompt.length);
         return run;
+    }
+
+    /** Why the engine refused a submission, as the error the client gets. */
+    private ChatException refusal(RuntimeException e) {
+        if (e instanceof EngineOverloadedException) {
+            metrics.rejected();
+            return new ChatException(ErrorCode.OVERLOADED, e.getMessage(), RETRY_AFTER_MS);
+        }
+        if (e instanceof IllegalArgumentException) return new ChatException(ErrorCode.BAD_REQUEST, e.getMessage());
+        if (e instanceof IllegalStateException)
+            return new ChatException(ErrorCode.OVERLOADED, "the engine is not accepting work: " + e.getMessage(), RETRY_AFTER_MS);
+        throw e;
     }
 
     /** The time from submission to the last token, as tokens per second of decoding (0 when it cannot be told). */

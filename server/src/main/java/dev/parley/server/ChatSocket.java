@@ -26,8 +26,6 @@ import java.util.Set;
  */
 final class ChatSocket {
     private static final System.Logger LOG = System.getLogger(ChatSocket.class.getName());
-    /** Text held back for a slow reader per request; past it the request is cancelled instead of growing memory. */
-    private static final int MAX_PENDING_CHARS = 1 << 20;
     private static final int MAX_ID_LENGTH = 128;
 
     private final ServerWebSocket ws;
@@ -153,7 +151,7 @@ final class ChatSocket {
 
     /** Formats off the event loop, then admits to the engine; the session must already be reserved for {@code id}. */
     private void generate(String id, Session session, List<ChatMessage> conversation, SamplingParams params, long received) {
-        WsRequest req = new WsRequest(id, session, params.logprobs());
+        WsRequest req = new WsRequest(id, session, params.logprobs(), received);
         inFlight.put(id, req);
         List<ChatMessage> turn = List.copyOf(conversation);
         chat.chatPrompt(turn).onComplete(ar -> {
@@ -165,9 +163,9 @@ final class ChatSocket {
             try {
                 if (ar.failed()) throw ar.cause();
                 int[] prompt = ar.result();
+                req.promptTokens = prompt.length;
                 req.run = chat.start(prompt, params, context, req);
-                session.commit(turn, params);
-                send(new WsFrames.Started(id, session.id(), prompt.length, 0, (System.nanoTime() - received) / 1_000_000));
+                session.commit(turn, params); // `started` follows when the engine admits it (WsRequest.admitted)
             } catch (ChatException e) {
                 req.end();
                 sendError(id, e);
@@ -217,7 +215,7 @@ final class ChatSocket {
         slowReaderTimer = context.owner().setTimer(config.slowReaderLimit().toMillis(), t -> {
             slowReaderTimer = -1;
             if (gone() || !ws.writeQueueFull()) return;
-            LOG.log(Level.INFO, "client has not read for " + config.slowReaderLimit().toSeconds() + " s: cancelling its requests");
+            LOG.log(Level.INFO, "client has not read for " + config.slowReaderLimit().toMillis() + " ms: cancelling its requests");
             for (WsRequest r : inFlight.values()) r.cancel();
         });
     }
@@ -265,15 +263,24 @@ final class ChatSocket {
         final String id;
         final Session session;
         final int logprobs;
+        /** System.nanoTime() when the client's frame arrived: queue_ms counts from here. */
+        final long receivedNanos;
         GenerationRun run;
+        int promptTokens;
         boolean cancelled;
         private final StringBuilder pendingText = new StringBuilder();
         private final List<WsFrames.TokenInfo> pendingTokens = new ArrayList<>();
 
-        WsRequest(String id, Session session, int logprobs) {
+        WsRequest(String id, Session session, int logprobs, long receivedNanos) {
             this.id = id;
             this.session = session;
             this.logprobs = logprobs;
+            this.receivedNanos = receivedNanos;
+        }
+
+        @Override public void admitted(int cachedTokens, long submittedNanos, long queueNanos) {
+            long queueMs = (submittedNanos + queueNanos - receivedNanos) / 1_000_000;
+            send(new WsFrames.Started(id, session.id(), promptTokens, cachedTokens, queueMs));
         }
 
         void cancel() {
@@ -291,7 +298,7 @@ final class ChatSocket {
             if (gone()) return; // nobody to send to; the cancel from onClose stops the engine at its next step
             pendingText.append(e.text());
             if (logprobs > 0 && e.logprobs() != null) pendingTokens.add(tokenInfo(e.logprobs()));
-            if (pendingText.length() > MAX_PENDING_CHARS) {
+            if (pendingText.length() > config.maxPendingChars()) { // cancel rather than grow memory
                 LOG.log(Level.INFO, "request " + id + ": client too slow, " + pendingText.length() + " characters unsent; cancelling");
                 cancel();
                 return;
@@ -317,7 +324,7 @@ final class ChatSocket {
             end();
             long ttft = c.timeToFirstTokenNanos();
             send(new WsFrames.Done(id, ServerMetrics.wireName(c.finishReason()),
-                    new WsFrames.Usage(c.promptTokens(), c.generatedTokens().length, 0),
+                    new WsFrames.Usage(c.promptTokens(), c.generatedTokens().length, c.cachedTokens()),
                     new WsFrames.Timings(ttft < 0 ? null : ttft / 1e6, ChatService.decodeTokensPerSecond(c))));
         }
 

@@ -21,7 +21,8 @@ import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
- * The OpenAI-compatible HTTP API: {@code POST /v1/chat/completions} (JSON or SSE stream) and {@code GET /v1/models}.
+ * The OpenAI-compatible HTTP API: {@code POST /v1/chat/completions} and {@code POST /v1/completions} (JSON or SSE
+ * stream) and {@code GET /v1/models}.
  * Errors use OpenAI's {@code {"error":{message,type,param,code}}} shape. A dropped connection cancels generation.
  */
 final class OpenAiApi {
@@ -43,6 +44,7 @@ final class OpenAiApi {
         });
         router.get("/v1/models").handler(this::models);
         router.post("/v1/chat/completions").handler(this::chatCompletions);
+        router.post("/v1/completions").handler(this::completions);
     }
 
     private ChatService service(RoutingContext ctx) {
@@ -67,28 +69,70 @@ final class OpenAiApi {
         ChatCompletionRequest req;
         List<ChatMessage> messages;
         SamplingParams params;
+        int topLogprobs = -1;
         try {
-            if (ctx.body().buffer() == null) throw bad("the request body must be a JSON object");
-            req = Json.read(ctx.body().buffer().getBytes(), ChatCompletionRequest.class);
+            req = body(ctx, ChatCompletionRequest.class);
             messages = messages(req);
-            params = samplingParams(req, c.model().model().config().vocabSize());
-        } catch (Json.InvalidJson e) {
-            fail(ctx, bad(e.getMessage()));
-            return;
+            if (Boolean.TRUE.equals(req.logprobs())) {
+                topLogprobs = req.topLogprobs() == null ? 0 : req.topLogprobs();
+                if (topLogprobs < 0 || topLogprobs > 20) throw bad("top_logprobs must be in [0, 20] (got " + topLogprobs + ")");
+            } else if (req.topLogprobs() != null) {
+                throw bad("top_logprobs needs logprobs: true");
+            }
+            params = samplingParams(req, topLogprobs, c.model().model().config().vocabSize());
         } catch (ChatException e) {
             fail(ctx, e);
             return;
         }
-        boolean stream = Boolean.TRUE.equals(req.stream());
-        boolean includeUsage = req.streamOptions() != null && Boolean.TRUE.equals(req.streamOptions().includeUsage());
-        int topLogprobs = Boolean.TRUE.equals(req.logprobs()) ? (req.topLogprobs() == null ? 0 : req.topLogprobs()) : -1;
-        c.chatPrompt(messages).onComplete(ar -> {
+        Reply reply = new ChatReply(ctx, c, Boolean.TRUE.equals(req.stream()), includeUsage(req.streamOptions()), topLogprobs);
+        generate(ctx, c, c.chatPrompt(messages), params, reply);
+    }
+
+    /** The legacy text completion: a raw prompt (no chat template), continued as is. */
+    private void completions(RoutingContext ctx) {
+        ChatService c = service(ctx);
+        if (c == null) return;
+        OpenAiFormat.CompletionRequest req;
+        String prompt;
+        SamplingParams params;
+        try {
+            req = body(ctx, OpenAiFormat.CompletionRequest.class);
+            prompt = promptText(req.prompt());
+            if (req.suffix() != null && !req.suffix().isEmpty()) throw bad("suffix (fill-in-the-middle) is not supported");
+            if (req.bestOf() != null && req.bestOf() != 1) throw bad("best_of must be 1 (got " + req.bestOf() + ")");
+            int top = req.logprobs() == null ? -1 : req.logprobs();
+            if (req.logprobs() != null && (top < 0 || top > 5)) throw bad("logprobs must be in [0, 5] (got " + top + ")");
+            params = samplingParams(req, top, c.model().model().config().vocabSize());
+        } catch (ChatException e) {
+            fail(ctx, e);
+            return;
+        }
+        Reply reply = new TextReply(ctx, c, Boolean.TRUE.equals(req.stream()), includeUsage(req.streamOptions()),
+                req.logprobs() == null ? -1 : req.logprobs(), Boolean.TRUE.equals(req.echo()) ? prompt : "");
+        generate(ctx, c, c.rawPrompt(prompt), params, reply);
+    }
+
+    private static <T> T body(RoutingContext ctx, Class<T> type) {
+        if (ctx.body().buffer() == null) throw bad("the request body must be a JSON object");
+        try {
+            return Json.read(ctx.body().buffer().getBytes(), type);
+        } catch (Json.InvalidJson e) {
+            throw bad(e.getMessage());
+        }
+    }
+
+    private static boolean includeUsage(OpenAiFormat.StreamOptions o) {
+        return o != null && Boolean.TRUE.equals(o.includeUsage());
+    }
+
+    /** Once the prompt is tokenized (off the event loop), admits it and streams or collects the reply. */
+    private static void generate(RoutingContext ctx, ChatService c, io.vertx.core.Future<int[]> prompt, SamplingParams params, Reply reply) {
+        prompt.onComplete(ar -> {
             if (ctx.response().closed()) return;
             if (ar.failed()) {
                 fail(ctx, ar.cause());
                 return;
             }
-            Reply reply = new Reply(ctx, c, stream, includeUsage, topLogprobs);
             try {
                 reply.run = c.start(ar.result(), params, ctx.vertx().getOrCreateContext(), reply);
             } catch (ChatException e) {
@@ -96,8 +140,16 @@ final class OpenAiApi {
                 return;
             }
             ctx.response().closeHandler(v -> reply.run.cancel()); // the client left: stop generating for it
-            if (stream) reply.startStream();
+            if (reply.stream) reply.startStream();
         });
+    }
+
+    /** A string, or an array holding exactly one string (one prompt per request: n and batches of prompts are not supported). */
+    private static String promptText(Object prompt) {
+        if (prompt instanceof String s && !s.isEmpty()) return s;
+        if (prompt instanceof List<?> list && list.size() == 1 && list.getFirst() instanceof String s && !s.isEmpty()) return s;
+        if (prompt instanceof List<?> list && list.size() > 1) throw bad("one prompt per request: 'prompt' has " + list.size() + " entries");
+        throw bad("'prompt' must be a non-empty string");
     }
 
     private static List<ChatMessage> messages(ChatCompletionRequest req) {
@@ -128,12 +180,13 @@ final class OpenAiApi {
         throw bad("messages[" + i + "].content must be a string or an array of text parts");
     }
 
-    private static SamplingParams samplingParams(ChatCompletionRequest r, int vocabSize) {
+    /** {@code topLogprobs}: -1 = no logprobs, else the alternatives per token (validated by the caller). */
+    private static SamplingParams samplingParams(OpenAiFormat.SamplingFields r, int topLogprobs, int vocabSize) {
         if (r.n() != null && r.n() != 1) throw bad("n must be 1 (got " + r.n() + ")");
         SamplingParams.Builder b = SamplingParams.builder();
         // OpenAI's defaults, not llama.cpp's: temperature 1, top_p 1, no top-k/min-p, unless the client says otherwise
         b.temperature(1f).topP(1f).topK(0).minP(0f);
-        Integer max = r.maxCompletionTokens() != null ? r.maxCompletionTokens() : r.maxTokens();
+        Integer max = r.tokenLimit();
         if (max != null) {
             if (max < 1) throw bad("max_tokens must be >= 1 (got " + max + ")");
             b.maxTokens(max);
@@ -164,13 +217,8 @@ final class OpenAiApi {
             }
             b.logitBias(bias);
         }
-        if (Boolean.TRUE.equals(r.logprobs())) {
-            int top = r.topLogprobs() == null ? 0 : r.topLogprobs();
-            if (top < 0 || top > 20) throw bad("top_logprobs must be in [0, 20] (got " + top + ")");
-            b.logprobs(Math.max(1, top)); // the engine reports the chosen token's logprob only when asked for >= 1
-        } else if (r.topLogprobs() != null) {
-            throw bad("top_logprobs needs logprobs: true");
-        }
+        // the engine reports the chosen token's logprob only when asked for >= 1 alternative
+        if (topLogprobs >= 0) b.logprobs(Math.max(1, topLogprobs));
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
@@ -189,38 +237,53 @@ final class OpenAiApi {
         throw bad("stop must be a string or an array of up to 4 strings");
     }
 
-    /** One completion being produced: collects it for a JSON reply, or streams it as SSE chunks. */
-    private static final class Reply implements GenerationRun.Sink {
-        final RoutingContext ctx;
+    /**
+     * One completion being produced: collects it for a JSON reply, or streams it as SSE chunks (coalescing text while
+     * the client is behind). The subclasses give the two endpoints' body shapes.
+     */
+    private abstract static class Reply implements GenerationRun.Sink {
         final HttpServerResponse response;
         final ChatService chat;
         final boolean stream;
         final boolean includeUsage;
+        /** -1 = no logprobs, else how many alternatives per token. */
         final int topLogprobs;
-        final String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        final String id;
         final long created = System.currentTimeMillis() / 1000;
-        final List<OpenAiFormat.TokenLogprob> logprobs = new ArrayList<>();
+        final List<TokenLogprobs> logprobs = new ArrayList<>();
         final StringBuilder pendingText = new StringBuilder();
         int logprobsSent;
         GenerationRun run;
 
-        Reply(RoutingContext ctx, ChatService chat, boolean stream, boolean includeUsage, int topLogprobs) {
-            this.ctx = ctx;
+        Reply(RoutingContext ctx, ChatService chat, boolean stream, boolean includeUsage, int topLogprobs, String idPrefix) {
             this.response = ctx.response();
             this.chat = chat;
             this.stream = stream;
             this.includeUsage = includeUsage;
             this.topLogprobs = topLogprobs;
+            this.id = idPrefix + UUID.randomUUID().toString().replace("-", "");
         }
+
+        /** The first event of a stream (before any token). */
+        abstract void firstChunk();
+
+        /** A chunk with new text and the logprobs of the tokens it covers ({@code lp} null without logprobs). */
+        abstract Object textChunk(String text, List<TokenLogprobs> lp);
+
+        abstract Object finishChunk(String finishReason);
+
+        abstract Object usageChunk(OpenAiFormat.Usage usage);
+
+        abstract Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage);
 
         void startStream() {
             response.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-cache");
             response.drainHandler(v -> flush(false));
-            chunk(new OpenAiFormat.Delta("assistant", ""), null, null);
+            firstChunk();
         }
 
         @Override public void token(TokenEvent e) {
-            if (topLogprobs >= 0 && e.logprobs() != null) logprobs.add(tokenLogprob(e.logprobs()));
+            if (topLogprobs >= 0 && e.logprobs() != null) logprobs.add(e.logprobs());
             if (!stream) return;
             pendingText.append(e.text());
             if (pendingText.length() > MAX_PENDING_CHARS) {
@@ -236,35 +299,27 @@ final class OpenAiApi {
             boolean newLogprobs = logprobs.size() > logprobsSent;
             if (response.closed() || (pendingText.isEmpty() && !newLogprobs)) return;
             if (!force && response.writeQueueFull()) return; // drainHandler flushes
-            OpenAiFormat.Logprobs lp = topLogprobs >= 0 ? new OpenAiFormat.Logprobs(List.copyOf(logprobs.subList(logprobsSent, logprobs.size()))) : null;
+            List<TokenLogprobs> lp = topLogprobs >= 0 ? List.copyOf(logprobs.subList(logprobsSent, logprobs.size())) : null;
             logprobsSent = logprobs.size();
-            chunk(new OpenAiFormat.Delta(null, pendingText.toString()), lp, null);
+            write(textChunk(pendingText.toString(), lp));
             pendingText.setLength(0);
         }
 
-        private void chunk(OpenAiFormat.Delta delta, OpenAiFormat.Logprobs lp, String finishReason) {
-            write(new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, chat.model().name(),
-                    List.of(new OpenAiFormat.ChunkChoice(0, delta, lp, finishReason)), null));
-        }
-
-        private void write(Object body) {
+        void write(Object body) {
             if (!response.closed()) response.write("data: " + Json.write(body) + "\n\n");
         }
 
         @Override public void completed(Completion c) {
             if (response.closed()) return;
             String finish = finishReason(c.finishReason());
-            OpenAiFormat.Usage usage = new OpenAiFormat.Usage(c.promptTokens(), c.generatedTokens().length,
-                    c.promptTokens() + c.generatedTokens().length);
+            OpenAiFormat.Usage usage = OpenAiFormat.Usage.of(c);
             if (!stream) {
-                OpenAiFormat.Logprobs lp = topLogprobs >= 0 ? new OpenAiFormat.Logprobs(logprobs) : null;
-                json(response, 200, new OpenAiFormat.ChatCompletion(id, "chat.completion", created, chat.model().name(),
-                        List.of(new OpenAiFormat.Choice(0, new OpenAiFormat.OutMessage("assistant", c.text()), lp, finish)), usage));
+                json(response, 200, wholeReply(c, finish, usage));
                 return;
             }
             flush(true);
-            chunk(new OpenAiFormat.Delta(null, null), null, finish);
-            if (includeUsage) write(new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, chat.model().name(), List.of(), usage));
+            write(finishChunk(finish));
+            if (includeUsage) write(usageChunk(usage));
             response.end("data: [DONE]\n\n");
         }
 
@@ -279,15 +334,111 @@ final class OpenAiApi {
             response.end("data: [DONE]\n\n");
         }
 
-        private OpenAiFormat.TokenLogprob tokenLogprob(TokenLogprobs lp) {
+        String piece(int token) {
+            return new String(chat.model().model().tokenizer().pieceBytes(token), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** {@code /v1/chat/completions}: chat.completion bodies and chat.completion.chunk events. */
+    private static final class ChatReply extends Reply {
+        ChatReply(RoutingContext ctx, ChatService chat, boolean stream, boolean includeUsage, int topLogprobs) {
+            super(ctx, chat, stream, includeUsage, topLogprobs, "chatcmpl-");
+        }
+
+        @Override void firstChunk() { write(chunk(new OpenAiFormat.Delta("assistant", ""), null, null)); }
+
+        @Override Object textChunk(String text, List<TokenLogprobs> lp) {
+            return chunk(new OpenAiFormat.Delta(null, text), lp == null ? null : logprobs(lp), null);
+        }
+
+        @Override Object finishChunk(String finishReason) { return chunk(new OpenAiFormat.Delta(null, null), null, finishReason); }
+
+        @Override Object usageChunk(OpenAiFormat.Usage usage) {
+            return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, chat.model().name(), List.of(), usage);
+        }
+
+        @Override Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage) {
+            OpenAiFormat.Logprobs lp = topLogprobs >= 0 ? logprobs(logprobs) : null;
+            return new OpenAiFormat.ChatCompletion(id, "chat.completion", created, chat.model().name(),
+                    List.of(new OpenAiFormat.Choice(0, new OpenAiFormat.OutMessage("assistant", c.text()), lp, finishReason)), usage);
+        }
+
+        private OpenAiFormat.Chunk chunk(OpenAiFormat.Delta delta, OpenAiFormat.Logprobs lp, String finishReason) {
+            return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, chat.model().name(),
+                    List.of(new OpenAiFormat.ChunkChoice(0, delta, lp, finishReason)), null);
+        }
+
+        private OpenAiFormat.Logprobs logprobs(List<TokenLogprobs> lps) {
             Tokenizer tok = chat.model().model().tokenizer();
-            List<OpenAiFormat.TopLogprob> top = new ArrayList<>();
-            for (int i = 0; i < Math.min(topLogprobs, lp.topIds().length); i++) {
-                byte[] b = tok.pieceBytes(lp.topIds()[i]);
-                top.add(new OpenAiFormat.TopLogprob(new String(b, StandardCharsets.UTF_8), lp.topLogprobs()[i], bytes(b)));
+            List<OpenAiFormat.TokenLogprob> out = new ArrayList<>(lps.size());
+            for (TokenLogprobs lp : lps) {
+                List<OpenAiFormat.TopLogprob> top = new ArrayList<>();
+                for (int i = 0; i < Math.min(topLogprobs, lp.topIds().length); i++) {
+                    byte[] b = tok.pieceBytes(lp.topIds()[i]);
+                    top.add(new OpenAiFormat.TopLogprob(new String(b, StandardCharsets.UTF_8), lp.topLogprobs()[i], bytes(b)));
+                }
+                byte[] b = tok.pieceBytes(lp.token());
+                out.add(new OpenAiFormat.TokenLogprob(new String(b, StandardCharsets.UTF_8), lp.logprob(), bytes(b), top));
             }
-            byte[] b = tok.pieceBytes(lp.token());
-            return new OpenAiFormat.TokenLogprob(new String(b, StandardCharsets.UTF_8), lp.logprob(), bytes(b), top);
+            return new OpenAiFormat.Logprobs(out);
+        }
+    }
+
+    /** {@code /v1/completions}: text_completion bodies and events (the same object type streamed, as OpenAI does). */
+    private static final class TextReply extends Reply {
+        /** The prompt when {@code echo} asked for it: the reply's text starts with it. */
+        private final String echo;
+        /** Characters of reply text before the next token, for the legacy {@code text_offset}. */
+        private int textOffset;
+
+        TextReply(RoutingContext ctx, ChatService chat, boolean stream, boolean includeUsage, int topLogprobs, String echo) {
+            super(ctx, chat, stream, includeUsage, topLogprobs, "cmpl-");
+            this.echo = echo;
+            this.textOffset = echo.length();
+        }
+
+        @Override void firstChunk() {
+            if (!echo.isEmpty()) write(chunk(echo, null, null));
+        }
+
+        @Override Object textChunk(String text, List<TokenLogprobs> lp) {
+            return chunk(text, lp == null ? null : logprobs(lp), null);
+        }
+
+        @Override Object finishChunk(String finishReason) { return chunk("", null, finishReason); }
+
+        @Override Object usageChunk(OpenAiFormat.Usage usage) {
+            return new OpenAiFormat.TextCompletion(id, "text_completion", created, chat.model().name(), List.of(), usage);
+        }
+
+        @Override Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage) {
+            return new OpenAiFormat.TextCompletion(id, "text_completion", created, chat.model().name(),
+                    List.of(new OpenAiFormat.TextChoice(echo + c.text(), 0, topLogprobs >= 0 ? logprobs(logprobs) : null, finishReason)), usage);
+        }
+
+        private OpenAiFormat.TextCompletion chunk(String text, OpenAiFormat.TextLogprobs lp, String finishReason) {
+            return new OpenAiFormat.TextCompletion(id, "text_completion", created, chat.model().name(),
+                    List.of(new OpenAiFormat.TextChoice(text, 0, lp, finishReason)), null);
+        }
+
+        /** Offsets count token pieces' characters, the way the legacy API reports them. */
+        private OpenAiFormat.TextLogprobs logprobs(List<TokenLogprobs> lps) {
+            List<String> tokens = new ArrayList<>();
+            List<Double> tokenLogprobs = new ArrayList<>();
+            List<Map<String, Double>> top = new ArrayList<>();
+            List<Integer> offsets = new ArrayList<>();
+            for (TokenLogprobs lp : lps) {
+                String piece = piece(lp.token());
+                tokens.add(piece);
+                tokenLogprobs.add((double) lp.logprob());
+                Map<String, Double> alternatives = new java.util.LinkedHashMap<>();
+                for (int i = 0; i < Math.min(topLogprobs, lp.topIds().length); i++)
+                    alternatives.putIfAbsent(piece(lp.topIds()[i]), (double) lp.topLogprobs()[i]);
+                top.add(alternatives);
+                offsets.add(textOffset);
+                textOffset += piece.length();
+            }
+            return new OpenAiFormat.TextLogprobs(tokens, tokenLogprobs, top, offsets);
         }
     }
 

@@ -9,6 +9,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -50,7 +51,8 @@ public final class ParleyServer {
         WebUi.mount(router);
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 // The hard limit closes the socket; frames between our own limit and this one get an error frame instead.
-                .setMaxWebSocketMessageSize(config.maxFrameBytes() * 16).setMaxWebSocketFrameSize(config.maxFrameBytes() * 16);
+                .setMaxWebSocketMessageSize(config.maxFrameBytes() * 16).setMaxWebSocketFrameSize(config.maxFrameBytes() * 16)
+                .setWebSocketSubProtocols(List.of("*"));
         return vertx.createHttpServer(options).requestHandler(router).listen().map(server -> {
             http = server;
             return server.actualPort();
@@ -59,7 +61,7 @@ public final class ParleyServer {
 
     /** Makes the model available: readiness turns 200 and the APIs accept work. */
     public void serve(ServingModel model) {
-        chat = new ChatService(vertx, model, metrics);
+        chat = new ChatService(vertx, model, metrics, config.maxWaitingTokens());
     }
 
     ChatService chatService() { return draining ? null : chat; }
@@ -75,8 +77,10 @@ public final class ParleyServer {
     }
 
     private void upgrade(RoutingContext ctx) {
-        if (!ApiKeys.allows(config.apiKeys(), ctx.request(), true)) {
-            ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer").end("missing or invalid API key");
+        UpgradeGuard.Refusal refusal = UpgradeGuard.check(config, ctx.request());
+        if (refusal != null) {
+            if (refusal.status() == 401) ctx.response().putHeader("WWW-Authenticate", "Bearer");
+            ctx.response().setStatusCode(refusal.status()).end(refusal.message());
             return;
         }
         ChatService c = chatService();
@@ -84,6 +88,10 @@ public final class ParleyServer {
             ctx.response().setStatusCode(503).putHeader("Retry-After", "1").end("the model is not loaded yet");
             return;
         }
+        // the handshake echoes whatever this header holds (the server accepts "*"): narrow it to the one we choose
+        String protocol = UpgradeGuard.selectProtocol(UpgradeGuard.requestedProtocols(ctx.request()));
+        if (protocol == null) ctx.request().headers().remove("Sec-WebSocket-Protocol");
+        else ctx.request().headers().set("Sec-WebSocket-Protocol", protocol);
         ctx.request().toWebSocket()
                 .onSuccess(ws -> new ChatSocket(ws, vertx.getOrCreateContext(), c, sessions, config, sockets).start()).onFailure(e -> LOG.log(Level.DEBUG, "WebSocket upgrade failed: " + e));
     }

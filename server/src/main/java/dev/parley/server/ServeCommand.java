@@ -9,10 +9,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,12 +22,17 @@ import picocli.CommandLine.Spec;
 /** {@code parley serve}: every option can also come from a {@code PARLEY_*} environment variable. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Serve a model over WebSocket (/v1/chat/ws) and the OpenAI-compatible HTTP API (/v1/chat/completions).",
-                "Every option can also be set by the environment variable shown in brackets; a flag on the command line wins."})
+                "Every option can also be set by the environment variable shown in brackets or in a --config file; a flag wins over",
+                "the environment, which wins over the file."})
 final class ServeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "settings file (flat YAML 'port: 9000' or properties 'port=9000', keys are these long option names); a flag or environment variable overrides it")
+    Path config; // read by ConfigFile before parsing; kept here so picocli accepts and documents it
     @Option(names = "--model", paramLabel = "PATH", defaultValue = "${PARLEY_MODEL}",
-            description = "GGUF model file; without it, the built-in demo model (a tiny Llama trained by Parley on the King James Bible) [PARLEY_MODEL]") Path model;
+            description = "GGUF model file, or hf:OWNER/REPO/FILE.gguf (downloaded once into the cache, verified); without it, the built-in demo model (a tiny Llama trained by Parley on the King James Bible) [PARLEY_MODEL]") String modelRef;
+    @Mixin HfOptions hf;
     @Option(names = "--host", paramLabel = "H", defaultValue = "${PARLEY_HOST:-127.0.0.1}",
             description = "address to bind; 0.0.0.0 for every interface (default ${DEFAULT-VALUE}) [PARLEY_HOST]") String host;
     @Option(names = "--port", paramLabel = "P", defaultValue = "${PARLEY_PORT:-8080}",
@@ -38,6 +45,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "requests generating at once (default ${DEFAULT-VALUE}) [PARLEY_MAX_RUNNING]") int maxRunning;
     @Option(names = "--max-waiting", paramLabel = "N", defaultValue = "${PARLEY_MAX_WAITING:-64}",
             description = "requests queued beyond those; more are refused as overloaded (default ${DEFAULT-VALUE}) [PARLEY_MAX_WAITING]") int maxWaiting;
+    @Option(names = "--max-waiting-tokens", paramLabel = "N", defaultValue = "${PARLEY_MAX_WAITING_TOKENS:-262144}",
+            description = "prompt tokens of queued requests; more are refused as overloaded (default ${DEFAULT-VALUE}) [PARLEY_MAX_WAITING_TOKENS]") long maxWaitingTokens;
     @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "${PARLEY_PREFILL_CHUNK:-64}",
             description = "prompt tokens one request may run per engine step (default ${DEFAULT-VALUE}) [PARLEY_PREFILL_CHUNK]") int prefillChunk;
     @Option(names = "--max-frame-bytes", paramLabel = "N", defaultValue = "${PARLEY_MAX_FRAME_BYTES:-1048576}",
@@ -48,11 +57,17 @@ final class ServeCommand implements Callable<Integer> {
             description = "idle time after which a session is forgotten (default ${DEFAULT-VALUE}) [PARLEY_SESSION_TTL]") long sessionTtl;
     @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_DRAIN_TIMEOUT:-10}",
             description = "on SIGTERM, how long in-flight requests may finish (default ${DEFAULT-VALUE}) [PARLEY_DRAIN_TIMEOUT]") long drainTimeout;
+    @Option(names = "--allowed-origins", paramLabel = "ORIGINS", split = ",", defaultValue = "${PARLEY_ALLOWED_ORIGINS}",
+            description = "comma-separated Origins (scheme://host[:port], or *) allowed to open the WebSocket; default: the server's own host and localhost [PARLEY_ALLOWED_ORIGINS]") List<String> allowedOrigins;
+    @Option(names = "--slow-reader-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_SLOW_READER_TIMEOUT:-30}",
+            description = "a client that reads nothing for this long has its requests cancelled (default ${DEFAULT-VALUE}) [PARLEY_SLOW_READER_TIMEOUT]") long slowReaderTimeout;
     @Option(names = "--matmul", paramLabel = "MODE", defaultValue = "${PARLEY_MATMUL:-GGML}",
             description = "GGML (default) or F32 [PARLEY_MATMUL]") MatmulMode mode;
 
     @Override public Integer call() throws Exception {
         var err = spec.commandLine().getErr();
+        Path model = modelRef == null ? null
+                : modelRef.startsWith(HfModelCache.PREFIX) ? hf.cache(System.err).resolve(HfModelCache.Ref.parse(modelRef)) : Path.of(modelRef);
         if (model == null) {
             model = DefaultModel.path();
             err.println("parley serve: no --model given; serving the built-in " + DefaultModel.DESCRIPTION);
@@ -64,7 +79,9 @@ final class ServeCommand implements Callable<Integer> {
         Set<String> keys = apiKeyFile == null ? Set.of() : ApiKeys.load(apiKeyFile);
         String template = chatTemplate == null ? null : read(chatTemplate);
         ServerConfig config = new ServerConfig(host, port, keys, maxFrameBytes, maxSessions, Duration.ofSeconds(sessionTtl),
-                Duration.ofSeconds(30), Duration.ofSeconds(drainTimeout), new EngineConfig(maxRunning, maxWaiting, prefillChunk, mode), template);
+                Duration.ofSeconds(slowReaderTimeout), Duration.ofSeconds(drainTimeout), new EngineConfig(maxRunning, maxWaiting, prefillChunk, mode),
+                template, allowedOrigins == null ? Set.of() : Set.copyOf(allowedOrigins), ServerConfig.DEFAULT_MAX_PENDING_CHARS,
+                maxWaitingTokens);
 
         Vertx vertx = Vertx.vertx();
         ParleyServer server = new ParleyServer(vertx, config);

@@ -14,12 +14,27 @@ import java.util.Set;
  * @param slowReaderLimit  a client whose socket stays unwritable this long has its requests cancelled
  * @param drainTimeout     on shutdown, how long in-flight requests may run on before they are cancelled
  * @param chatTemplate     Jinja source overriding the model's template; null = the model's own, or ChatML if it has none
+ * @param allowedOrigins   Origins allowed to open the WebSocket ({@code scheme://host[:port]}, or {@code *}); empty = the
+ *                         server's own host and localhost ({@link UpgradeGuard#originAllowed})
+ * @param maxPendingChars  reply text held back per request for a slow reader; past it the request is cancelled
+ * @param maxWaitingTokens prompt tokens of requests accepted but not yet admitted by the engine; beyond it new requests
+ *                         are refused as overloaded (one request alone is always let into an empty queue)
  */
 public record ServerConfig(String host, int port, Set<String> apiKeys, int maxFrameBytes, int maxSessions,
                            Duration sessionTtl, Duration slowReaderLimit, Duration drainTimeout,
-                           EngineConfig engine, String chatTemplate) {
+                           EngineConfig engine, String chatTemplate, Set<String> allowedOrigins, int maxPendingChars,
+                           long maxWaitingTokens) {
+    /** The default slow-reader allowance: 1 Mi characters per request. */
+    public static final int DEFAULT_MAX_PENDING_CHARS = 1 << 20;
+    /** Default bound on queued prompt tokens: 64 long prompts' worth. */
+    public static final long DEFAULT_MAX_WAITING_TOKENS = 1L << 18;
+
     public ServerConfig {
         apiKeys = Set.copyOf(apiKeys);
+        allowedOrigins = allowedOrigins.stream().map(o -> o.strip().toLowerCase(java.util.Locale.ROOT).replaceAll("/$", ""))
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        if (maxWaitingTokens < 1) throw new IllegalArgumentException("max waiting tokens must be >= 1 (got " + maxWaitingTokens + ")");
+        if (maxPendingChars < 1) throw new IllegalArgumentException("max pending characters must be >= 1 (got " + maxPendingChars + ")");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in [0, 65535] (got " + port + ")");
         if (maxFrameBytes < 1024) throw new IllegalArgumentException("max frame size must be >= 1024 bytes (got " + maxFrameBytes + ")");
         if (maxSessions < 1) throw new IllegalArgumentException("max sessions must be >= 1 (got " + maxSessions + ")");
@@ -28,15 +43,44 @@ public record ServerConfig(String host, int port, Set<String> apiKeys, int maxFr
     /** Defaults for tests and embedding: an ephemeral port on loopback, no API keys. */
     public static ServerConfig forTests() {
         return new ServerConfig("127.0.0.1", 0, Set.of(), 1 << 20, 1000, Duration.ofMinutes(30),
-                Duration.ofSeconds(30), Duration.ofSeconds(10), EngineConfig.defaults(), null);
+                Duration.ofSeconds(30), Duration.ofSeconds(10), EngineConfig.defaults(), null, Set.of(), DEFAULT_MAX_PENDING_CHARS,
+                DEFAULT_MAX_WAITING_TOKENS);
     }
 
     public ServerConfig withApiKeys(Set<String> keys) {
-        return new ServerConfig(host, port, keys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, drainTimeout, engine, chatTemplate);
+        return new ServerConfig(host, port, keys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, drainTimeout, engine,
+                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens);
     }
 
     public ServerConfig withEngine(EngineConfig e) {
-        return new ServerConfig(host, port, apiKeys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, drainTimeout, e, chatTemplate);
+        return new ServerConfig(host, port, apiKeys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, drainTimeout, e,
+                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens);
+    }
+
+    public ServerConfig withAllowedOrigins(Set<String> origins) {
+        return new ServerConfig(host, port, apiKeys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, drainTimeout, engine,
+                chatTemplate, origins, maxPendingChars, maxWaitingTokens);
+    }
+
+    /** How long a socket may stay unwritable, and how much text may pile up per request, before requests are cancelled. */
+    public ServerConfig withSlowReaderLimits(Duration unwritable, int pendingChars) {
+        return new ServerConfig(host, port, apiKeys, maxFrameBytes, maxSessions, sessionTtl, unwritable, drainTimeout, engine,
+                chatTemplate, allowedOrigins, pendingChars, maxWaitingTokens);
+    }
+
+    public ServerConfig withMaxWaitingTokens(long tokens) {
+        return new ServerConfig(host, port, apiKeys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, drainTimeout, engine,
+                chatTemplate, allowedOrigins, maxPendingChars, tokens);
+    }
+
+    public ServerConfig withMaxSessions(int sessions) {
+        return new ServerConfig(host, port, apiKeys, maxFrameBytes, sessions, sessionTtl, slowReaderLimit, drainTimeout, engine,
+                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens);
+    }
+
+    public ServerConfig withDrainTimeout(Duration d) {
+        return new ServerConfig(host, port, apiKeys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, d, engine,
+                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens);
     }
 
     public boolean authRequired() { return !apiKeys.isEmpty(); }

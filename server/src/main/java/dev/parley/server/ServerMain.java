@@ -11,7 +11,16 @@ public final class ServerMain {
     private ServerMain() {}
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cli = commandLine();
+        String[] expanded;
+        try {
+            expanded = ConfigFile.expand(args, cli.getSubcommands().get("serve").getCommandSpec(), System.getenv());
+        } catch (RuntimeException e) {
+            System.err.println("parley serve: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.exit(cli.execute(expanded));
     }
 
     public static CommandLine commandLine() {
@@ -20,6 +29,7 @@ public final class ServerMain {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
         CommandLine cli = ParleyCli.commandLine();
         cli.addSubcommand("serve", new ServeCommand());
+        cli.addSubcommand("pull", new PullCommand());
         return cli;
     }
 }

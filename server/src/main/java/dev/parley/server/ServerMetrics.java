@@ -1,9 +1,12 @@
 package dev.parley.server;
 
 import dev.parley.inference.engine.Completion;
+import dev.parley.inference.engine.Engine;
+import dev.parley.inference.engine.EngineStats;
 import dev.parley.inference.engine.FinishReason;
 import dev.parley.inference.engine.InferenceEngine;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -26,6 +29,8 @@ public final class ServerMetrics {
     private final Counter rejected;
     private final Timer timeToFirstToken;
     private final Timer e2eLatency;
+    private final Timer interTokenLatency;
+    private final Timer queueTime;
     private final Map<FinishReason, Counter> finished = new EnumMap<>(FinishReason.class);
 
     public ServerMetrics(Supplier<InferenceEngine> engine) {
@@ -33,15 +38,34 @@ public final class ServerMetrics {
                 .description("Requests generating right now").register(registry);
         Gauge.builder("parley.num_requests_waiting", () -> engine.get() == null ? 0 : engine.get().waitingCount())
                 .description("Requests accepted and waiting for the engine").register(registry);
+        Gauge.builder("parley.kv_cache_usage_perc", () -> stat(engine, s -> s.kvUsage()))
+                .description("Share of the KV-cache blocks held by requests (0..1; blocks kept only as prefix cache are free)").register(registry);
+        Gauge.builder("parley.batch_size", () -> stat(engine, s -> s.lastStepSequences()))
+                .description("Sequences in the engine's most recent batched step").register(registry);
+        // FunctionCounters read the engine's own monotonic counters, so no event can be counted twice or missed
+        FunctionCounter.builder("parley.prefix_cache_hits", engine, e -> stat(e, s -> s.prefixHitTokens()))
+                .description("Prompt tokens served from the prefix cache (their prefill was skipped)").register(registry);
+        FunctionCounter.builder("parley.prefix_cache_queries", engine, e -> stat(e, s -> s.prefixQueryTokens()))
+                .description("Prompt tokens looked up in the prefix cache").register(registry);
         promptTokens = Counter.builder("parley.prompt_tokens").description("Prompt tokens submitted").register(registry);
         generationTokens = Counter.builder("parley.generation_tokens").description("Tokens generated").register(registry);
         rejected = Counter.builder("parley.requests_rejected").description("Requests refused because the queue was full").register(registry);
         timeToFirstToken = latency("parley.time_to_first_token", "From accepting a request to its first token");
         e2eLatency = latency("parley.e2e_request_latency", "From accepting a request to its end");
+        interTokenLatency = Timer.builder("parley.inter_token_latency").description("Between two consecutive tokens of one request")
+                .serviceLevelObjectives(ms(1), ms(2), ms(5), ms(10), ms(20), ms(40), ms(60), ms(80), ms(100), ms(250), ms(500),
+                        ms(1000), ms(2500))
+                .register(registry);
+        queueTime = latency("parley.request_queue_time", "From accepting a request to the engine admitting it into the running batch");
         for (FinishReason r : FinishReason.values()) {
             finished.put(r, Counter.builder("parley.request_success").tag("finished_reason", wireName(r))
                     .description("Requests that ended, by why they ended").register(registry));
         }
+    }
+
+    /** A number from the engine's stats; 0 before the model is loaded (or for an engine without stats). */
+    private static double stat(Supplier<InferenceEngine> engine, java.util.function.ToDoubleFunction<EngineStats> f) {
+        return engine.get() instanceof Engine e ? f.applyAsDouble(e.stats()) : 0;
     }
 
     private Timer latency(String name, String description) {
@@ -60,7 +84,13 @@ public final class ServerMetrics {
 
     public void accepted(int promptTokenCount) { promptTokens.increment(promptTokenCount); }
 
-    public void tokenGenerated() { generationTokens.increment(); }
+    /** A sampled token; {@code sincePreviousNanos} is -1 for a request's first token. */
+    public void tokenGenerated(long sincePreviousNanos) {
+        generationTokens.increment();
+        if (sincePreviousNanos >= 0) interTokenLatency.record(sincePreviousNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void admitted(long queueNanos) { queueTime.record(queueNanos, TimeUnit.NANOSECONDS); }
 
     public void rejected() { rejected.increment(); }
 

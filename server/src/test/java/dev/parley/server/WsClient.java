@@ -23,10 +23,15 @@ final class WsClient implements AutoCloseable {
     }
 
     static WsClient connect(Vertx vertx, int port, String uri) {
+        return connect(vertx, new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri));
+    }
+
+    /** With headers or subprotocols of the test's choosing. */
+    static WsClient connect(Vertx vertx, WebSocketConnectOptions options) {
         WebSocketClient client = vertx.createWebSocketClient();
         LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
         // the handler goes on in the completion callback, on the event loop, so the hello frame cannot slip past it
-        WebSocket ws = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+        WebSocket ws = client.connect(options)
                 .andThen(ar -> {
                     if (ar.succeeded()) ar.result().textMessageHandler(t -> frames.add(new JsonObject(t)));
                 }).await();

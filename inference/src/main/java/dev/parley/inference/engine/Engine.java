@@ -24,7 +24,7 @@ public final class Engine implements InferenceEngine {
     private long ids;
     private volatile boolean closed;
     // published by the worker after each step
-    private volatile int running, queued;
+    private volatile int running, queued, lastStepSequences;
     private volatile long steps, computedTokens;
 
     public Engine(Model model, EngineConfig config) {
@@ -71,7 +71,8 @@ public final class Engine implements InferenceEngine {
 
     /** Counters since start (read without stopping the engine; each field is current, not all from one instant). */
     public EngineStats stats() {
-        return new EngineStats(steps, computedTokens, scheduler.prefixHitTokens(), scheduler.preemptions(), blocks.freeBlocks(), blocks.totalBlocks());
+        return new EngineStats(steps, computedTokens, scheduler.prefixHitTokens(), scheduler.preemptions(), blocks.freeBlocks(),
+                blocks.totalBlocks(), scheduler.prefixQueryTokens(), lastStepSequences);
     }
 
     private void loop() {
@@ -102,6 +103,9 @@ public final class Engine implements InferenceEngine {
             if (closed) return false;
             scheduler.waiting.addAll(incoming);
             incoming.clear();
+            // published now, not only after the step: otherwise a submit during this step sees neither queue and
+            // slips past maxWaiting
+            queued = scheduler.waiting.size();
             return true;
         }
     }
@@ -111,6 +115,7 @@ public final class Engine implements InferenceEngine {
         for (Sequence s : scheduler.waiting) if (s.cancelRequested()) safely(s, () -> s.finish(FinishReason.CANCELLED, false));
         scheduler.removeFinished();
         List<Scheduler.Work> work = scheduler.schedule();
+        queued = scheduler.waiting.size(); // admissions leave the queue now, not when the step ends
         if (!work.isEmpty()) {
             // counted before the run: the run's listeners may complete requests, and stats read then must include it
             for (Scheduler.Work w : work) computedTokens += w.tokens();
@@ -124,6 +129,9 @@ public final class Engine implements InferenceEngine {
                 blocks.registerFull(s.table(), s.tokens(), s.cachedTokens());
             }
             steps++;
+            lastStepSequences = work.size();
+        } else {
+            lastStepSequences = 0;
         }
         scheduler.removeFinished();
         running = scheduler.running.size();

@@ -1,7 +1,7 @@
 package dev.parley.inference.engine;
 
 /**
- * Counters since the engine started.
+ * Counters since the engine started, and the last step's shape.
  *
  * @param steps             batched forward passes run
  * @param computedTokens    rows computed (prompt tokens, recomputation after preemption, decode tokens)
@@ -9,6 +9,18 @@ package dev.parley.inference.engine;
  * @param preemptions       times a sequence lost its cache to make room and was queued for recomputation
  * @param freeBlocks        KV blocks allocatable now (includes cached blocks nobody references)
  * @param totalBlocks       KV blocks in the arena
+ * @param prefixQueryTokens tokens looked up in the prefix cache at admissions (readmissions after preemption
+ *                          included), the denominator of the hit rate {@code prefixHitTokens / prefixQueryTokens}
+ * @param lastStepSequences sequences in the most recent batched step (decoding plus prefilling)
  */
 public record EngineStats(long steps, long computedTokens, long prefixHitTokens, long preemptions, int freeBlocks,
-                          int totalBlocks) {}
+                          int totalBlocks, long prefixQueryTokens, int lastStepSequences) {
+    public EngineStats(long steps, long computedTokens, long prefixHitTokens, long preemptions, int freeBlocks, int totalBlocks) {
+        this(steps, computedTokens, prefixHitTokens, preemptions, freeBlocks, totalBlocks, 0, 0);
+    }
+
+    /** Share of the KV arena held by requests (0..1); blocks kept only as prefix cache count as free. */
+    public double kvUsage() {
+        return totalBlocks == 0 ? 0 : (double) (totalBlocks - freeBlocks) / totalBlocks;
+    }
+}

@@ -27,7 +27,7 @@ final class Scheduler {
     /** In admission order: the last one is the first to be preempted. */
     final List<Sequence> running = new ArrayList<>();
     private final List<Work> work = new ArrayList<>();
-    private long preemptions, prefixHitTokens;
+    private long preemptions, prefixHitTokens, prefixQueryTokens;
     private boolean preemptedThisStep;
 
     Scheduler(Model model, EngineConfig config, BlockManager blocks) {
@@ -38,6 +38,7 @@ final class Scheduler {
 
     long preemptions() { return preemptions; }
     long prefixHitTokens() { return prefixHitTokens; }
+    long prefixQueryTokens() { return prefixQueryTokens; }
 
     /** Positions the whole cache can hold: a sequence longer than this can never run. */
     int capacityTokens() {
@@ -127,6 +128,8 @@ final class Scheduler {
         waiting.pollFirst();
         running.add(s);
         prefixHitTokens += s.cachedTokens();
+        prefixQueryTokens += s.totalTokens();
+        Engine.safely(s, s::admitted);
         return n;
     }
 

@@ -42,6 +42,9 @@ final class Sequence implements RequestHandle {
     private int cached;
     private final StringBuilder text = new StringBuilder();
     private long firstTokenNanos = -1;
+    /** Set at the first admission: when, and how many prompt tokens the prefix cache supplied. */
+    private long admittedNanos = -1;
+    private int admittedCachedTokens;
 
     Sequence(long id, GenerationRequest request, GenerationListener listener, Model model) {
         this.id = id;
@@ -70,6 +73,14 @@ final class Sequence implements RequestHandle {
     void setCached(int n) {
         cached = n;
         state = State.PREFILL;
+    }
+
+    /** Joined the running batch with its current prefix hit; only the first admission is reported. */
+    void admitted() {
+        if (admittedNanos >= 0) return;
+        admittedNanos = System.nanoTime();
+        admittedCachedTokens = cached;
+        listener.onAdmitted(admittedCachedTokens, admittedNanos - submitNanos);
     }
 
     /** Preemption: the cache was dropped; everything will be recomputed when the sequence is admitted again. */
@@ -137,7 +148,8 @@ final class Sequence implements RequestHandle {
         }
         long now = System.nanoTime();
         listener.onComplete(new Completion(reason, request.promptTokens().length, generatedTokens(),
-                text.toString(), firstTokenNanos < 0 ? -1 : firstTokenNanos - submitNanos, now - submitNanos));
+                text.toString(), firstTokenNanos < 0 ? -1 : firstTokenNanos - submitNanos, now - submitNanos,
+                admittedCachedTokens, admittedNanos < 0 ? -1 : admittedNanos - submitNanos));
     }
 
     /** Ends the request with an error (the listener's onError), releasing its cache. */

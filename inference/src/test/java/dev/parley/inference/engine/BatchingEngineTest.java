@@ -133,13 +133,28 @@ class BatchingEngineTest {
         b[system.length] = 261; b[system.length + 1] = 378; b[system.length + 2] = 432;
         int[] bAlone = alone(List.of(b), 20).getFirst();
         try (Engine e = new Engine(model, config(2, 64))) {
-            get(submit(e, a, greedy(20), t -> {}));
+            Completion first = submit(e, a, greedy(20), t -> {}).get(120, TimeUnit.SECONDS);
+            assertEquals(0, first.cachedTokens());
             EngineStats before = e.stats();
-            int[] bShared = get(submit(e, b, greedy(20), t -> {}));
+            int[] admittedWith = {-1};
+            CompletableFuture<Completion> second = new CompletableFuture<>();
+            e.submit(new GenerationRequest(b, greedy(20)), new GenerationListener() {
+                @Override public void onAdmitted(int cachedTokens, long queueNanos) { admittedWith[0] = cachedTokens; }
+                @Override public void onToken(TokenEvent t) {}
+                @Override public void onComplete(Completion c) { second.complete(c); }
+                @Override public void onError(RuntimeException x) { second.completeExceptionally(x); }
+            });
+            Completion shared = second.get(120, TimeUnit.SECONDS);
+            int[] bShared = shared.generatedTokens();
             EngineStats after = e.stats();
             assertArrayEquals(bAlone, bShared);
             int reused = (system.length / 16) * 16;
             assertEquals(reused, after.prefixHitTokens() - before.prefixHitTokens());
+            // the request itself is told what it reused, at admission and in its completion
+            assertEquals(reused, admittedWith[0]);
+            assertEquals(reused, shared.cachedTokens());
+            assertTrue(shared.queueNanos() >= 0 && shared.queueNanos() <= shared.totalNanos(), "queue " + shared.queueNanos());
+            assertEquals(b.length, after.prefixQueryTokens() - before.prefixQueryTokens());
             // b computed only its unshared prompt tail and then one row per decode step (the last sampled token is not run)
             assertEquals(b.length - reused + 19, after.computedTokens() - before.computedTokens());
         }

@@ -13,9 +13,7 @@ import org.openqa.selenium.By;
 class OverloadedServerTest {
     @Test void overloadedErrorIsReadableAndTheMessageIsKept() {
         Browser.requireChromium();
-        ServerConfig base = ServerConfig.forTests();
-        ServerConfig oneSession = new ServerConfig(base.host(), base.port(), base.apiKeys(), base.maxFrameBytes(), 1,
-                base.sessionTtl(), base.slowReaderLimit(), base.drainTimeout(), base.engine(), base.chatTemplate());
+        ServerConfig oneSession = ServerConfig.forTests().withMaxSessions(1);
         try (UiServer server = UiServer.start(oneSession); Browser browser = Browser.open(1200, 800)) {
             ChatPage page = new ChatPage(browser, server.url()).open(ChatUiTest.SHORT_REPLIES);
             page.send("Once upon a time");
