@@ -1,6 +1,6 @@
 package dev.parley.server;
 
-/** A request the server refuses, with the code clients see; {@code retryAfterMs} is set for overload only. */
+/** A request the server refuses, with the code clients see; {@code retryAfterMs} is set for overload and an unavailable session store. */
 public final class ChatException extends RuntimeException {
     public final ErrorCode code;
     public final Long retryAfterMs;

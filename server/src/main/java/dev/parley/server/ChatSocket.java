@@ -9,15 +9,20 @@ import dev.parley.inference.sampling.TokenLogprobs;
 import dev.parley.inference.tokenizer.Tokenizer;
 import dev.parley.server.WsFrames.ChatParams;
 import dev.parley.server.WsFrames.ClientFrame;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * One WebSocket connection speaking the chat protocol (server/PROTOCOL.md). Everything here runs on the connection's
@@ -36,6 +41,8 @@ final class ChatSocket {
     private final Set<ServerWebSocket> openSockets;
     private final Tokenizer tokenizer;
     private final Map<String, WsRequest> inFlight = new LinkedHashMap<>();
+    /** Request ids waiting for the session store to answer (not yet in flight, but taken). */
+    private final Set<String> awaitingSession = new HashSet<>();
     private boolean closed;
     private long slowReaderTimer = -1;
 
@@ -98,48 +105,84 @@ final class ChatSocket {
         if (f.messages() == null || f.messages().isEmpty()) throw bad("chat needs a non-empty 'messages' array");
         for (int i = 0; i < f.messages().size(); i++) ChatMessage.validate(f.messages().get(i), "messages[" + i + "]");
         SamplingParams params = f.params() == null ? ChatParams.defaults() : f.params().toSamplingParams();
-        Session session = f.session() == null ? sessions.create() : sessions.get(f.session());
-        reserve(session, id);
-        List<ChatMessage> conversation = new ArrayList<>(session.history());
-        conversation.addAll(f.messages());
-        generate(id, session, conversation, params, received);
+        withSession(f.session() == null ? sessions.create() : sessions.get(f.session()), id, session -> {
+            reserve(session, id);
+            List<ChatMessage> conversation = new ArrayList<>(session.history());
+            conversation.addAll(f.messages());
+            generate(id, session, conversation, params, received);
+        });
     }
 
     private void regenerate(ClientFrame f, long received) {
         String id = newRequestId(f);
-        Session session = existingSession(f);
         SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
-        reserve(session, id);
-        try {
-            List<ChatMessage> history = session.history();
-            if (history.isEmpty() || !history.getLast().role().equals("assistant"))
-                throw bad("nothing to regenerate: the session's last message is not an assistant reply");
-            generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), received);
-        } catch (RuntimeException e) {
-            session.release(id);
-            throw e;
-        }
+        withSession(existingSession(f), id, session -> {
+            reserve(session, id);
+            try {
+                List<ChatMessage> history = session.history();
+                if (history.isEmpty() || !history.getLast().role().equals("assistant"))
+                    throw bad("nothing to regenerate: the session's last message is not an assistant reply");
+                generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), received);
+            } catch (RuntimeException e) {
+                session.release(id);
+                throw e;
+            }
+        });
     }
 
     private void edit(ClientFrame f, long received) {
         String id = newRequestId(f);
-        Session session = existingSession(f);
+        if (f.session() == null) throw bad("edit needs 'session'");
         if (f.index() == null) throw bad("edit needs 'index' (the message to replace)");
         if (f.content() == null) throw bad("edit needs 'content' (the new text)");
         SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
-        reserve(session, id);
-        try {
-            List<ChatMessage> history = session.history();
-            int k = f.index();
-            if (k < 0 || k >= history.size())
-                throw bad("index " + k + " is out of range: the session has " + history.size() + " messages");
-            List<ChatMessage> conversation = new ArrayList<>(history.subList(0, k));
-            conversation.add(new ChatMessage(history.get(k).role(), f.content()));
-            generate(id, session, conversation, paramsOrLast(params, session), received);
-        } catch (RuntimeException e) {
-            session.release(id);
-            throw e;
-        }
+        withSession(existingSession(f), id, session -> {
+            reserve(session, id);
+            try {
+                List<ChatMessage> history = session.history();
+                int k = f.index();
+                if (k < 0 || k >= history.size())
+                    throw bad("index " + k + " is out of range: the session has " + history.size() + " messages");
+                List<ChatMessage> conversation = new ArrayList<>(history.subList(0, k));
+                conversation.add(new ChatMessage(history.get(k).role(), f.content()));
+                generate(id, session, conversation, paramsOrLast(params, session), received);
+            } catch (RuntimeException e) {
+                session.release(id);
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * Continues with the session once the store answers (a shared store answers over the network: the event loop
+     * is not held meanwhile). A store failure, or a refusal thrown by {@code then}, is this request's error frame.
+     */
+    private void withSession(Future<Session> lookup, String id, Consumer<Session> then) {
+        awaitingSession.add(id);
+        lookup.onComplete(ar -> onContext(() -> {
+            awaitingSession.remove(id);
+            if (gone()) return; // nobody to answer; a session created meanwhile simply idles out
+            try {
+                then.accept(sessionOrThrow(ar));
+            } catch (ChatException e) {
+                sendError(id, e);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "internal error preparing request " + id, e);
+                sendError(id, new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage()));
+            }
+        }));
+    }
+
+    private static Session sessionOrThrow(AsyncResult<Session> ar) {
+        if (ar.succeeded()) return ar.result();
+        if (ar.cause() instanceof ChatException e) throw e;
+        throw new ChatException(ErrorCode.INTERNAL, "session lookup failed: " + ar.cause());
+    }
+
+    /** Store callbacks may arrive on another thread; this socket's state is only touched on its own context. */
+    private void onContext(Runnable r) {
+        if (Vertx.currentContext() == context) r.run();
+        else context.runOnContext(v -> r.run());
     }
 
     private void cancel(ClientFrame f) {
@@ -181,11 +224,11 @@ final class ChatSocket {
         String id = f.id();
         if (id == null || id.isEmpty()) throw bad(f.type() + " needs a non-empty 'id' (your request id)");
         if (id.length() > MAX_ID_LENGTH) throw bad("'id' is longer than " + MAX_ID_LENGTH + " characters");
-        if (inFlight.containsKey(id)) throw bad("request id '" + id + "' is already in flight on this socket");
+        if (inFlight.containsKey(id) || awaitingSession.contains(id)) throw bad("request id '" + id + "' is already in flight on this socket");
         return id;
     }
 
-    private Session existingSession(ClientFrame f) {
+    private Future<Session> existingSession(ClientFrame f) {
         if (f.session() == null) throw bad(f.type() + " needs 'session'");
         return sessions.get(f.session());
     }
@@ -321,16 +364,25 @@ final class ChatSocket {
             flush(true);
             // what the client saw becomes the assistant's turn (a cancelled reply keeps its partial text)
             if (c.finishReason() != FinishReason.CANCELLED || !c.text().isEmpty()) session.appendAssistant(c.text());
-            end();
             long ttft = c.timeToFirstTokenNanos();
-            send(new WsFrames.Done(id, ServerMetrics.wireName(c.finishReason()),
+            WsFrames.Done done = new WsFrames.Done(id, ServerMetrics.wireName(c.finishReason()),
                     new WsFrames.Usage(c.promptTokens(), c.generatedTokens().length, c.cachedTokens()),
-                    new WsFrames.Timings(ttft < 0 ? null : ttft / 1e6, ChatService.decodeTokensPerSecond(c))));
+                    new WsFrames.Timings(ttft < 0 ? null : ttft / 1e6, ChatService.decodeTokensPerSecond(c)));
+            // `done` acknowledges the turn, so it goes out only once the turn is saved: a replica going away after it
+            // loses nothing the client was told about. The session stays reserved until then.
+            sessions.save(session).onComplete(ar -> onContext(() -> {
+                end();
+                if (ar.succeeded()) send(done);
+                else sendError(id, ar.cause() instanceof ChatException e ? e
+                        : new ChatException(ErrorCode.INTERNAL, "saving the turn failed: " + ar.cause()));
+            }));
         }
 
         @Override public void failed(RuntimeException error) {
             LOG.log(Level.WARNING, "request " + id + " failed in the engine", error);
             flush(true);
+            // the committed turn (without a reply) is kept, as a single server keeps it; best effort
+            sessions.save(session).onFailure(e -> LOG.log(Level.INFO, "request " + id + ": saving the session failed: " + e.getMessage()));
             end();
             sendError(id, new ChatException(ErrorCode.INTERNAL, "generation failed: " + error.getMessage()));
         }

@@ -7,6 +7,8 @@ public enum ErrorCode {
     NOT_FOUND("not_found", 404),
     CONTEXT_OVERFLOW("context_overflow", 400),
     OVERLOADED("overloaded", 429),
+    /** A dependency the request needs (the Redis session store) cannot be reached; retry later. */
+    UNAVAILABLE("unavailable", 503),
     INTERNAL("internal", 500);
 
     public final String wire;

@@ -463,7 +463,7 @@ final class OpenAiApi {
             if (e.retryAfterMs != null) ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (e.retryAfterMs + 999) / 1000)));
             String type = switch (e.code) {
                 case OVERLOADED -> "rate_limit_error";
-                case INTERNAL -> "server_error";
+                case INTERNAL, UNAVAILABLE -> "server_error";
                 case UNAUTHORIZED -> "authentication_error";
                 default -> "invalid_request_error";
             };

@@ -39,7 +39,7 @@ public final class ParleyServer {
 
     /** Starts listening; returns the bound port. */
     public Future<Integer> listen() {
-        sessions = new SessionStore(vertx, config.maxSessions(), config.sessionTtl());
+        sessions = SessionStores.open(vertx, config);
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> ctx.response().end("ok"));
         router.get("/health/ready").handler(this::ready);
@@ -117,5 +117,6 @@ public final class ParleyServer {
         }
         for (ServerWebSocket ws : sockets) ws.close((short) 1001, "server shutting down");
         if (http != null) http.close().await();
+        if (sessions != null) sessions.close().await();
     }
 }

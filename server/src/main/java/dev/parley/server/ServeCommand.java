@@ -55,6 +55,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "live chat sessions (default ${DEFAULT-VALUE}) [PARLEY_MAX_SESSIONS]") int maxSessions;
     @Option(names = "--session-ttl", paramLabel = "SECONDS", defaultValue = "${PARLEY_SESSION_TTL:-1800}",
             description = "idle time after which a session is forgotten (default ${DEFAULT-VALUE}) [PARLEY_SESSION_TTL]") long sessionTtl;
+    @Option(names = "--session-store", paramLabel = "STORE", defaultValue = "${PARLEY_SESSION_STORE:-memory}",
+            description = "where sessions live: memory (this process) or redis://HOST:PORT/DB, shared by replicas so any of them can resume a session (default ${DEFAULT-VALUE}) [PARLEY_SESSION_STORE]") String sessionStore;
     @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_DRAIN_TIMEOUT:-10}",
             description = "on SIGTERM, how long in-flight requests may finish (default ${DEFAULT-VALUE}) [PARLEY_DRAIN_TIMEOUT]") long drainTimeout;
     @Option(names = "--allowed-origins", paramLabel = "ORIGINS", split = ",", defaultValue = "${PARLEY_ALLOWED_ORIGINS}",
@@ -81,7 +83,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig config = new ServerConfig(host, port, keys, maxFrameBytes, maxSessions, Duration.ofSeconds(sessionTtl),
                 Duration.ofSeconds(slowReaderTimeout), Duration.ofSeconds(drainTimeout), new EngineConfig(maxRunning, maxWaiting, prefillChunk, mode),
                 template, allowedOrigins == null ? Set.of() : Set.copyOf(allowedOrigins), ServerConfig.DEFAULT_MAX_PENDING_CHARS,
-                maxWaitingTokens);
+                maxWaitingTokens, sessionStore);
 
         Vertx vertx = Vertx.vertx();
         ParleyServer server = new ParleyServer(vertx, config);

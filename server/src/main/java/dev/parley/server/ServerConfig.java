@@ -19,11 +19,13 @@ import java.util.Set;
  * @param maxPendingChars  reply text held back per request for a slow reader; past it the request is cancelled
  * @param maxWaitingTokens prompt tokens of requests accepted but not yet admitted by the engine; beyond it new requests
  *                         are refused as overloaded (one request alone is always let into an empty queue)
+ * @param sessionStore     where sessions live: {@code memory} (this process) or {@code redis://HOST:PORT/DB} (shared by
+ *                         replicas, so any of them can resume a session); see {@link SessionStores}
  */
 public record ServerConfig(String host, int port, Set<String> apiKeys, int maxFrameBytes, int maxSessions,
                            Duration sessionTtl, Duration slowReaderLimit, Duration drainTimeout,
                            EngineConfig engine, String chatTemplate, Set<String> allowedOrigins, int maxPendingChars,
-                           long maxWaitingTokens) {
+                           long maxWaitingTokens, String sessionStore) {
     /** The default slow-reader allowance: 1 Mi characters per request. */
     public static final int DEFAULT_MAX_PENDING_CHARS = 1 << 20;
     /** Default bound on queued prompt tokens: 64 long prompts' worth. */
@@ -37,6 +39,7 @@ public record ServerConfig(String host, int port, Set<String> apiKeys, int maxFr
         if (maxPendingChars < 1) throw new IllegalArgumentException("max pending characters must be >= 1 (got " + maxPendingChars + ")");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in [0, 65535] (got " + port + ")");
         if (maxFrameBytes < 1024) throw new IllegalArgumentException("max frame size must be >= 1024 bytes (got " + maxFrameBytes + ")");
+        SessionStores.validate(sessionStore);
         if (maxSessions < 1) throw new IllegalArgumentException("max sessions must be >= 1 (got " + maxSessions + ")");
     }
 
@@ -44,43 +47,48 @@ public record ServerConfig(String host, int port, Set<String> apiKeys, int maxFr
     public static ServerConfig forTests() {
         return new ServerConfig("127.0.0.1", 0, Set.of(), 1 << 20, 1000, Duration.ofMinutes(30),
                 Duration.ofSeconds(30), Duration.ofSeconds(10), EngineConfig.defaults(), null, Set.of(), DEFAULT_MAX_PENDING_CHARS,
-                DEFAULT_MAX_WAITING_TOKENS);
+                DEFAULT_MAX_WAITING_TOKENS, SessionStores.MEMORY);
     }
 
     public ServerConfig withApiKeys(Set<String> keys) {
         return new ServerConfig(host, port, keys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, drainTimeout, engine,
-                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens);
+                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens, sessionStore);
     }
 
     public ServerConfig withEngine(EngineConfig e) {
         return new ServerConfig(host, port, apiKeys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, drainTimeout, e,
-                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens);
+                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens, sessionStore);
     }
 
     public ServerConfig withAllowedOrigins(Set<String> origins) {
         return new ServerConfig(host, port, apiKeys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, drainTimeout, engine,
-                chatTemplate, origins, maxPendingChars, maxWaitingTokens);
+                chatTemplate, origins, maxPendingChars, maxWaitingTokens, sessionStore);
     }
 
     /** How long a socket may stay unwritable, and how much text may pile up per request, before requests are cancelled. */
     public ServerConfig withSlowReaderLimits(Duration unwritable, int pendingChars) {
         return new ServerConfig(host, port, apiKeys, maxFrameBytes, maxSessions, sessionTtl, unwritable, drainTimeout, engine,
-                chatTemplate, allowedOrigins, pendingChars, maxWaitingTokens);
+                chatTemplate, allowedOrigins, pendingChars, maxWaitingTokens, sessionStore);
     }
 
     public ServerConfig withMaxWaitingTokens(long tokens) {
         return new ServerConfig(host, port, apiKeys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, drainTimeout, engine,
-                chatTemplate, allowedOrigins, maxPendingChars, tokens);
+                chatTemplate, allowedOrigins, maxPendingChars, tokens, sessionStore);
     }
 
     public ServerConfig withMaxSessions(int sessions) {
         return new ServerConfig(host, port, apiKeys, maxFrameBytes, sessions, sessionTtl, slowReaderLimit, drainTimeout, engine,
-                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens);
+                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens, sessionStore);
     }
 
     public ServerConfig withDrainTimeout(Duration d) {
         return new ServerConfig(host, port, apiKeys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, d, engine,
-                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens);
+                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens, sessionStore);
+    }
+
+    public ServerConfig withSessionStore(String store) {
+        return new ServerConfig(host, port, apiKeys, maxFrameBytes, maxSessions, sessionTtl, slowReaderLimit, drainTimeout, engine,
+                chatTemplate, allowedOrigins, maxPendingChars, maxWaitingTokens, store);
     }
 
     public boolean authRequired() { return !apiKeys.isEmpty(); }

@@ -53,6 +53,27 @@ public final class Session {
         history.add(new ChatMessage("assistant", text));
     }
 
+    /** What a shared store keeps of a session: the conversation and the settings of its last request. */
+    record State(List<ChatMessage> history, SamplingParams lastParams) {
+        State {
+            history = List.copyOf(history);
+        }
+    }
+
+    synchronized State state() { return new State(history, lastParams); }
+
+    /**
+     * Takes the state another replica may have advanced. A session generating here keeps its own (newer) state; the
+     * caller's reservation then fails as busy, as it would on a single server.
+     */
+    synchronized void restoreUnlessBusy(State state) {
+        if (busyWith != null) return;
+        history.clear();
+        history.addAll(state.history());
+        lastParams = state.lastParams();
+        touch();
+    }
+
     synchronized void touch() { lastUsedNanos = System.nanoTime(); }
 
     synchronized boolean idleLongerThan(long nanos) {

@@ -1,47 +1,27 @@
 package dev.parley.server;
 
-import io.vertx.core.Vertx;
-import java.security.SecureRandom;
-import java.time.Duration;
-import java.util.HexFormat;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import io.vertx.core.Future;
 
-/** Live sessions by id, shared by every socket; bounded in number and swept after an idle TTL. */
-public final class SessionStore {
-    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
-    private final SecureRandom random = new SecureRandom();
-    private final int max;
-    private final long ttlNanos;
+/**
+ * Where chat sessions live. Lookups are asynchronous because a shared store answers over the network; callers must
+ * not block an event loop on them. A failed future carries a {@link ChatException} the client can be shown
+ * ({@code not_found}, {@code overloaded}, or {@code unavailable} when the store cannot be reached).
+ */
+interface SessionStore {
+    /** A new, empty session with an unguessable id. */
+    Future<Session> create();
 
-    SessionStore(Vertx vertx, int max, Duration ttl) {
-        this.max = max;
-        this.ttlNanos = ttl.toNanos();
-        long sweepMs = Math.max(1000, Math.min(60_000, ttl.toMillis() / 4));
-        vertx.setPeriodic(sweepMs, t -> sweep());
-    }
+    /** The session with this id, its latest saved state loaded, its TTL refreshed. */
+    Future<Session> get(String id);
 
-    /** A new session with an unguessable id (ids are the only key needed to resume a conversation). */
-    Session create() {
-        sweep();
-        if (sessions.size() >= max) throw new ChatException(ErrorCode.OVERLOADED, "too many live sessions (" + max + ")", 5000L);
-        byte[] bytes = new byte[16];
-        random.nextBytes(bytes);
-        Session s = new Session("s-" + HexFormat.of().formatHex(bytes));
-        sessions.put(s.id(), s);
-        return s;
-    }
+    /**
+     * Persists the session's current state (a finished turn). Completes once it is durable in the store, so a reply
+     * acknowledged after it is never lost to a replica going away.
+     */
+    Future<Void> save(Session session);
 
-    Session get(String id) {
-        Session s = sessions.get(id);
-        if (s == null) throw new ChatException(ErrorCode.NOT_FOUND, "no session '" + id + "' (it may have expired)");
-        s.touch();
-        return s;
-    }
+    /** Sessions this replica holds objects for. */
+    int size();
 
-    int size() { return sessions.size(); }
-
-    private void sweep() {
-        sessions.values().removeIf(s -> s.idleLongerThan(ttlNanos));
-    }
+    Future<Void> close();
 }

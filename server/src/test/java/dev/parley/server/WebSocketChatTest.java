@@ -149,7 +149,7 @@ class WebSocketChatTest {
             // the second prompt holds turn one (user + assistant reply) plus the new user turn
             assertTrue(second.started.getInteger("prompt_tokens") > firstPrompt + first.done.getJsonObject("usage").getInteger("completion_tokens"),
                     "prompt tokens " + second.started.getInteger("prompt_tokens") + " vs first " + firstPrompt);
-            var history = server.server.sessions().get(session).history();
+            var history = server.server.sessions().get(session).await().history();
             assertEquals(4, history.size());
             assertEquals(first.text.toString(), history.get(1).content());
             assertEquals(second.text.toString(), history.get(3).content());
@@ -166,12 +166,12 @@ class WebSocketChatTest {
             assertNull(regen.error, () -> "error: " + regen.error);
             assertEquals(first.started.getInteger("prompt_tokens"), regen.started.getInteger("prompt_tokens"));
             assertEquals(first.text.toString(), regen.text.toString(), "greedy: same reply again");
-            assertEquals(2, server.server.sessions().get(session).history().size());
+            assertEquals(2, server.server.sessions().get(session).await().history().size());
 
             c.send(new JsonObject().put("type", "edit").put("id", "c").put("session", session).put("index", 0).put("content", "Once upon a time there was a cat"));
             WsClient.Result edited = c.awaitEnd("c");
             assertNull(edited.error, () -> "error: " + edited.error);
-            var history = server.server.sessions().get(session).history();
+            var history = server.server.sessions().get(session).await().history();
             assertEquals(2, history.size());
             assertEquals("Once upon a time there was a cat", history.get(0).content());
             assertTrue(edited.started.getInteger("prompt_tokens") > first.started.getInteger("prompt_tokens"));

@@ -87,8 +87,7 @@ class ManifestTest {
     static final Path K8S = locateK8s();
     static final KubernetesSerialization SER = new KubernetesSerialization();
     /** Variables the manifests set ahead of the server reading them. Remove an entry once ServeCommand reads it. */
-    static final Map<String, String> NOT_READ_YET =
-            Map.of("PARLEY_SESSION_STORE", "the Redis session store (issue 7, sessions across replicas)");
+    static final Map<String, String> NOT_READ_YET = Map.of();
     /** JVM + runtime overhead in the sizing rule (metaspace, thread stacks, code cache, Netty buffers): README. */
     static final long OVERHEAD_BYTES = 512L << 20;
 

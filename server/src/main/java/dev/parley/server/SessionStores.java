@@ -1,0 +1,38 @@
+package dev.parley.server;
+
+import io.vertx.core.Vertx;
+import java.net.URI;
+
+/** Chooses the session store from its configuration value: {@code memory} or {@code redis://HOST:PORT/DB}. */
+final class SessionStores {
+    static final String MEMORY = "memory";
+
+    private SessionStores() {}
+
+    static SessionStore open(Vertx vertx, ServerConfig config) {
+        validate(config.sessionStore());
+        if (config.sessionStore().equals(MEMORY)) return new MemorySessionStore(vertx, config.maxSessions(), config.sessionTtl());
+        return new RedisSessionStore(vertx, config.sessionStore(), config.maxSessions(), config.sessionTtl());
+    }
+
+    /** Rejects a value that names neither store, at startup rather than at the first chat. */
+    static void validate(String store) {
+        if (MEMORY.equals(store)) return;
+        String hint = " (expected memory or redis://HOST:PORT/DB)";
+        if (store == null || !store.startsWith("redis://")) throw new IllegalArgumentException("unknown session store '" + store + "'" + hint);
+        URI uri;
+        try {
+            uri = URI.create(store);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid session store URI '" + store + "'" + hint);
+        }
+        if (uri.getHost() == null) throw new IllegalArgumentException("session store URI '" + store + "' has no host" + hint);
+        String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
+        if (!path.isEmpty() && !path.matches("\\d+"))
+            throw new IllegalArgumentException("session store URI '" + store + "': the path must be a database number" + hint);
+    }
+
+    static ChatException notFound(String id) {
+        return new ChatException(ErrorCode.NOT_FOUND, "no session '" + id + "' (it may have expired)");
+    }
+}
