@@ -46,7 +46,9 @@ final class SessionCodec {
 
     private static SamplingParams decodeParams(JsonObject o) {
         Map<Integer, Float> bias = new LinkedHashMap<>();
-        o.getJsonObject("logit_bias").forEach(e -> bias.put(Integer.parseInt(e.getKey()), ((Number) e.getValue()).floatValue()));
+        // a ban (-Infinity) is not a JSON number: Jackson writes it as the string "-Infinity"
+        o.getJsonObject("logit_bias").forEach(e -> bias.put(Integer.parseInt(e.getKey()),
+                e.getValue() instanceof Number n ? n.floatValue() : Float.parseFloat((String) e.getValue())));
         List<String> stop = new ArrayList<>();
         for (Object s : o.getJsonArray("stop")) stop.add((String) s);
         return new SamplingParams(o.getFloat("temperature"), o.getInteger("top_k"), o.getFloat("top_p"), o.getFloat("min_p"),
