@@ -190,6 +190,10 @@ public abstract class WeightMatrix {
         return first + Math.min(k, count - 1);
     }
 
+    /** Floats of per-thread scratch a tile kernel may use: 16 lane accumulators of 16 floats, then 16 scalars. */
+    static final int ACC_FLOATS = 16 * 16 + 16;
+    static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[ACC_FLOATS]);
+
     /** An all-ones array of at least n floats: the activation scales of the F32 path, where only weights have one. */
     static float[] ones(int n) {
         float[] o = ones;
