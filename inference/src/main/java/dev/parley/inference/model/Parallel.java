@@ -14,7 +14,7 @@ import java.util.function.IntConsumer;
  * <p>One job runs at a time. A call from a worker, or from inside a job on the calling thread, runs inline on that
  * thread, so nesting cannot deadlock; other threads wait for the running job to finish.
  */
-final class Parallel {
+public final class Parallel {
     private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
     private static final long SPIN_NANOS = 1_000_000;
     private static final ReentrantLock LOCK = new ReentrantLock();
@@ -42,7 +42,7 @@ final class Parallel {
     private Parallel() {}
 
     /** Runs body(i) for every i in [0, n); indices are claimed one at a time, for jobs of uneven cost. */
-    static void forEach(int n, IntConsumer body) {
+    public static void forEach(int n, IntConsumer body) {
         if (n <= 1 || inline()) {
             for (int i = 0; i < n; i++) body.accept(i);
             return;
@@ -65,7 +65,7 @@ final class Parallel {
      * a contiguous range keeps the hardware prefetcher streaming, and aligned edges keep two threads' output rows
      * off one cache line.
      */
-    static void forChunks(int n, int align, ChunkBody body) {
+    public static void forChunks(int n, int align, ChunkBody body) {
         if (n <= align || inline()) {
             if (n > 0) body.run(0, n);
             return;
@@ -83,7 +83,7 @@ final class Parallel {
         }
     }
 
-    interface ChunkBody {
+    public interface ChunkBody {
         void run(int from, int to);
     }
 
