@@ -8,8 +8,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
-import static jdk.incubator.vector.VectorOperators.ADD;
-
 /**
  * Q6_K: super-blocks of 256 values = ql[128], qh[64], int8 scales[16], half d (at byte 208). Each half n of 128
  * values uses ql[64n..64n+64), qh[32n..32n+32), scales[8n..8n+8). For l in 0..31, with h = qh[l]:
@@ -127,103 +125,5 @@ final class Q6_KMatrix extends WeightMatrix {
             acc = ((FloatVector) accI.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dd), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /**
-     * 4 weight rows x 4 activation rows (ggml path). Each 16-value piece is decoded once as (q - 32) * scale (at
-     * most 32 * 128, exact in float) and feeds 16 accumulators with the activation quants as floats: each lane sums
-     * the same integers as {@code dot}'s int lanes, below 2^24 (16 terms of at most 4096 * 127), so exactly. Per
-     * super-block the lanes are scaled into a per-thread scratch as {@code dot} scales them.
-     */
-    @Override
-    void tile(int r0, int nr, QuantizedActivation[] xs, int t0, int nt, float[] out, int outStride) {
-        int r1 = nth(r0, 1, nr), r2 = nth(r0, 2, nr), r3 = nth(r0, 3, nr);
-        int t1 = nth(t0, 1, nt), t2 = nth(t0, 2, nt), t3 = nth(t0, 3, nt);
-        QuantizedActivation x0 = xs[t0], x1 = xs[t1], x2 = xs[t2], x3 = xs[t3];
-        float[] a0 = x0.values, a1 = x1.values, a2 = x2.values, a3 = x3.values;
-        long b0 = rowOffset(r0), b1 = rowOffset(r1), b2 = rowOffset(r2), b3 = rowOffset(r3);
-        float[] acc = SCRATCH.get();
-        java.util.Arrays.fill(acc, 0, ACC_FLOATS, 0f);
-        for (int sb = 0; sb < blocks; sb++) {
-            long o0 = b0 + 210L * sb, o1 = b1 + 210L * sb, o2 = b2 + 210L * sb, o3 = b3 + 210L * sb;
-            FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-            FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-            for (int h = 0; h < 2; h++) {
-                for (int c = 0; c < 2; c++) {
-                    for (int k = 0; k < 4; k++) { // value l + 32k takes its low 4 bits from ql[l + 32(k & 1)] >> 4(k >> 1), its top 2 from qh[l] >> 2k
-                        long ql = 64 * h + 16 * c + 32 * (k & 1), qh = 128 + 32 * h + 16 * c, sc = 192 + 8 * h + c + 2 * k;
-                        int lo = 4 * (k >> 1), hi = 2 * k, ai = 256 * sb + 128 * h + 16 * c + 32 * k;
-                        float s0 = data.get(ValueLayout.JAVA_BYTE, o0 + sc);
-                        IntVector q0 = ((IntVector) ByteVector.fromMemorySegment(B, data, o0 + ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                .lanewise(VectorOperators.LSHR, lo).and(0xF)
-                                .or(((IntVector) ByteVector.fromMemorySegment(B, data, o0 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                        .lanewise(VectorOperators.LSHR, hi).and(3).lanewise(VectorOperators.LSHL, 4));
-                        FloatVector w0 = ((FloatVector) q0.convert(VectorOperators.I2F, 0)).fma(s0, -32f * s0);
-                        float s1 = data.get(ValueLayout.JAVA_BYTE, o1 + sc);
-                        IntVector q1 = ((IntVector) ByteVector.fromMemorySegment(B, data, o1 + ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                .lanewise(VectorOperators.LSHR, lo).and(0xF)
-                                .or(((IntVector) ByteVector.fromMemorySegment(B, data, o1 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                        .lanewise(VectorOperators.LSHR, hi).and(3).lanewise(VectorOperators.LSHL, 4));
-                        FloatVector w1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).fma(s1, -32f * s1);
-                        float s2 = data.get(ValueLayout.JAVA_BYTE, o2 + sc);
-                        IntVector q2 = ((IntVector) ByteVector.fromMemorySegment(B, data, o2 + ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                .lanewise(VectorOperators.LSHR, lo).and(0xF)
-                                .or(((IntVector) ByteVector.fromMemorySegment(B, data, o2 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                        .lanewise(VectorOperators.LSHR, hi).and(3).lanewise(VectorOperators.LSHL, 4));
-                        FloatVector w2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).fma(s2, -32f * s2);
-                        float s3 = data.get(ValueLayout.JAVA_BYTE, o3 + sc);
-                        IntVector q3 = ((IntVector) ByteVector.fromMemorySegment(B, data, o3 + ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                .lanewise(VectorOperators.LSHR, lo).and(0xF)
-                                .or(((IntVector) ByteVector.fromMemorySegment(B, data, o3 + qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                        .lanewise(VectorOperators.LSHR, hi).and(3).lanewise(VectorOperators.LSHL, 4));
-                        FloatVector w3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).fma(s3, -32f * s3);
-                        FloatVector x;
-                        x = FloatVector.fromArray(F, a0, ai);
-                        c00 = w0.fma(x, c00); c10 = w1.fma(x, c10); c20 = w2.fma(x, c20); c30 = w3.fma(x, c30);
-                        x = FloatVector.fromArray(F, a1, ai);
-                        c01 = w0.fma(x, c01); c11 = w1.fma(x, c11); c21 = w2.fma(x, c21); c31 = w3.fma(x, c31);
-                        x = FloatVector.fromArray(F, a2, ai);
-                        c02 = w0.fma(x, c02); c12 = w1.fma(x, c12); c22 = w2.fma(x, c22); c32 = w3.fma(x, c32);
-                        x = FloatVector.fromArray(F, a3, ai);
-                        c03 = w0.fma(x, c03); c13 = w1.fma(x, c13); c23 = w2.fma(x, c23); c33 = w3.fma(x, c33);
-                    }
-                }
-            }
-            float d0 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, o0 + 208)), d1 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, o1 + 208));
-            float d2 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, o2 + 208)), d3 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, o3 + 208));
-            float e0 = x0.d[sb], e1 = x1.d[sb], e2 = x2.d[sb], e3 = x3.d[sb];
-            c00.fma(FloatVector.broadcast(F, d0 * e0), FloatVector.fromArray(F, acc, 0)).intoArray(acc, 0);
-            c01.fma(FloatVector.broadcast(F, d0 * e1), FloatVector.fromArray(F, acc, 16)).intoArray(acc, 16);
-            c02.fma(FloatVector.broadcast(F, d0 * e2), FloatVector.fromArray(F, acc, 32)).intoArray(acc, 32);
-            c03.fma(FloatVector.broadcast(F, d0 * e3), FloatVector.fromArray(F, acc, 48)).intoArray(acc, 48);
-            c10.fma(FloatVector.broadcast(F, d1 * e0), FloatVector.fromArray(F, acc, 64)).intoArray(acc, 64);
-            c11.fma(FloatVector.broadcast(F, d1 * e1), FloatVector.fromArray(F, acc, 80)).intoArray(acc, 80);
-            c12.fma(FloatVector.broadcast(F, d1 * e2), FloatVector.fromArray(F, acc, 96)).intoArray(acc, 96);
-            c13.fma(FloatVector.broadcast(F, d1 * e3), FloatVector.fromArray(F, acc, 112)).intoArray(acc, 112);
-            c20.fma(FloatVector.broadcast(F, d2 * e0), FloatVector.fromArray(F, acc, 128)).intoArray(acc, 128);
-            c21.fma(FloatVector.broadcast(F, d2 * e1), FloatVector.fromArray(F, acc, 144)).intoArray(acc, 144);
-            c22.fma(FloatVector.broadcast(F, d2 * e2), FloatVector.fromArray(F, acc, 160)).intoArray(acc, 160);
-            c23.fma(FloatVector.broadcast(F, d2 * e3), FloatVector.fromArray(F, acc, 176)).intoArray(acc, 176);
-            c30.fma(FloatVector.broadcast(F, d3 * e0), FloatVector.fromArray(F, acc, 192)).intoArray(acc, 192);
-            c31.fma(FloatVector.broadcast(F, d3 * e1), FloatVector.fromArray(F, acc, 208)).intoArray(acc, 208);
-            c32.fma(FloatVector.broadcast(F, d3 * e2), FloatVector.fromArray(F, acc, 224)).intoArray(acc, 224);
-            c33.fma(FloatVector.broadcast(F, d3 * e3), FloatVector.fromArray(F, acc, 240)).intoArray(acc, 240);
-        }
-        out[t0 * outStride + r0] = FloatVector.fromArray(F, acc, 0).reduceLanes(ADD);
-        out[t1 * outStride + r0] = FloatVector.fromArray(F, acc, 16).reduceLanes(ADD);
-        out[t2 * outStride + r0] = FloatVector.fromArray(F, acc, 32).reduceLanes(ADD);
-        out[t3 * outStride + r0] = FloatVector.fromArray(F, acc, 48).reduceLanes(ADD);
-        out[t0 * outStride + r1] = FloatVector.fromArray(F, acc, 64).reduceLanes(ADD);
-        out[t1 * outStride + r1] = FloatVector.fromArray(F, acc, 80).reduceLanes(ADD);
-        out[t2 * outStride + r1] = FloatVector.fromArray(F, acc, 96).reduceLanes(ADD);
-        out[t3 * outStride + r1] = FloatVector.fromArray(F, acc, 112).reduceLanes(ADD);
-        out[t0 * outStride + r2] = FloatVector.fromArray(F, acc, 128).reduceLanes(ADD);
-        out[t1 * outStride + r2] = FloatVector.fromArray(F, acc, 144).reduceLanes(ADD);
-        out[t2 * outStride + r2] = FloatVector.fromArray(F, acc, 160).reduceLanes(ADD);
-        out[t3 * outStride + r2] = FloatVector.fromArray(F, acc, 176).reduceLanes(ADD);
-        out[t0 * outStride + r3] = FloatVector.fromArray(F, acc, 192).reduceLanes(ADD);
-        out[t1 * outStride + r3] = FloatVector.fromArray(F, acc, 208).reduceLanes(ADD);
-        out[t2 * outStride + r3] = FloatVector.fromArray(F, acc, 224).reduceLanes(ADD);
-        out[t3 * outStride + r3] = FloatVector.fromArray(F, acc, 240).reduceLanes(ADD);
     }
 }
