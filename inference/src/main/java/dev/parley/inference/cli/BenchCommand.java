@@ -9,7 +9,14 @@ import dev.parley.inference.model.MatmulMode;
 import dev.parley.inference.model.Model;
 import dev.parley.inference.model.ModelWeights;
 import dev.parley.inference.model.Transformer;
+import dev.parley.inference.model.Parallel;
+import dev.parley.inference.tensor.GgmlType;
+import dev.parley.inference.tensor.QuantizedActivation;
 import dev.parley.inference.tensor.WeightMatrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.SplittableRandom;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -33,7 +40,9 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
     private static final VectorSpecies<Long> L = LongVector.SPECIES_512;
 
-    @Option(names = "--model", required = true, paramLabel = "M") Path model;
+    @Option(names = "--model", paramLabel = "M", description = "GGUF model for the forward-pass figures") Path model;
+    @Option(names = "--synthetic", split = ",", paramLabel = "TYPE", description = "instead of a model: compare the per-row dot kernel with the tiled kernel on random Llama-3.2-1B-shaped matrices of these types (Q8_0, Q4_0, ...)") GgmlType[] synthetic;
+    @Option(names = "--rounds", paramLabel = "R", defaultValue = "7", description = "with --synthetic: timed passes per kernel and batch size, old and new interleaved") int rounds;
     @Option(names = "--batch", split = ",", paramLabel = "B", defaultValue = "1,4,8", description = "decode batch sizes (default ${DEFAULT-VALUE})") int[] batches;
     @Option(names = "--tokens", paramLabel = "N", defaultValue = "32", description = "decode steps timed per batch size") int tokens;
     @Option(names = "--prompt-tokens", paramLabel = "P", defaultValue = "128", description = "prompt length for the prefill figure") int promptTokens;
@@ -41,6 +50,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--matmul", paramLabel = "MODE", defaultValue = "GGML") MatmulMode mode;
 
     @Override public Integer call() {
+        if (synthetic != null) {
+            for (GgmlType t : synthetic) kernels(t);
+            return 0;
+        }
+        if (model == null) throw new CliErrors.UsageException("bench needs --model or --synthetic");
         try (Model m = Model.load(model)) {
             Transformer tf = m.transformer(mode);
             List<MemorySegment> weights = matrices(m.weights());
@@ -156,5 +170,103 @@ final class BenchCommand implements Callable<Integer> {
         int best = 0;
         for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
         return best;
+    }
+
+    /** Llama-3.2-1B's matrices as rows x cols, one decode step's worth: 16 x (wq, wk, wv, wo, w1, w3, w2), then the head. */
+    private static int[][] oneBillionShapes() {
+        List<int[]> shapes = new ArrayList<>();
+        for (int l = 0; l < 16; l++) {
+            shapes.addAll(List.of(new int[] {2048, 2048}, new int[] {512, 2048}, new int[] {512, 2048}, new int[] {2048, 2048},
+                    new int[] {8192, 2048}, new int[] {8192, 2048}, new int[] {2048, 8192}));
+        }
+        shapes.add(new int[] {128256, 2048});
+        return shapes.toArray(int[][]::new);
+    }
+
+    /**
+     * Matmul-only decode steps (every matrix of the model times B activation rows, activations quantized per matrix
+     * as the forward pass does) with the old kernel (each weight row dotted with each activation row) and the tiled
+     * one, interleaved in one process on the same random weights and the same thread team, plus the streaming-read
+     * bandwidth over those weights: the printed figures are ratios, not absolute claims about the machine.
+     */
+    private void kernels(GgmlType type) {
+        int[][] shapes = oneBillionShapes();
+        long bytes = 0;
+        for (int[] s : shapes) bytes += (long) s[0] * type.bytesFor(s[1]);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment all = arena.allocate(bytes, 64);
+            fillRandomBlocks(all, type);
+            WeightMatrix[] ms = new WeightMatrix[shapes.length];
+            long off = 0;
+            for (int i = 0; i < shapes.length; i++) {
+                long size = (long) shapes[i][0] * type.bytesFor(shapes[i][1]);
+                ms[i] = WeightMatrix.of(type, all.asSlice(off, size), shapes[i][0], shapes[i][1]);
+                off += size;
+            }
+            double bandwidth = readBandwidth(List.of(all));
+            System.out.printf("%s, Llama-3.2-1B shapes (113 matmuls per step), %.3f GB of weights per step; streaming-read bandwidth %.2f GB/s%n",
+                    type, bytes / 1e9, bandwidth / 1e9);
+            int maxB = Arrays.stream(batches).max().orElse(1);
+            float[] x = new float[maxB * 8192];
+            SplittableRandom rnd = new SplittableRandom(7);
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            QuantizedActivation[] qa = new QuantizedActivation[maxB];
+            for (int t = 0; t < maxB; t++) qa[t] = new QuantizedActivation(8192);
+            float[] out = new float[maxB * 128256];
+            for (int b : batches) {
+                double[] oldMs = new double[rounds], newMs = new double[rounds];
+                for (int w = 0; w < 2; w++) { // warm-up, also for the JIT
+                    step(ms, x, qa, out, b, false);
+                    step(ms, x, qa, out, b, true);
+                }
+                for (int r = 0; r < rounds; r++) {
+                    oldMs[r] = step(ms, x, qa, out, b, false);
+                    newMs[r] = step(ms, x, qa, out, b, true);
+                }
+                double o = median(oldMs), n = median(newMs);
+                System.out.printf("%s batch %2d: per-row dot %6.1f tok/s, tiled %6.1f tok/s, tiled/dot %.2f; weight bytes/s ÷ bandwidth: dot %.2f, tiled %.2f%n",
+                        type, b, b * 1e3 / o, b * 1e3 / n, o / n, bytes / (o / 1e3) / bandwidth, bytes / (n / 1e3) / bandwidth);
+            }
+        }
+    }
+
+    /** One matmul-only decode step over all matrices; returns its milliseconds. */
+    private static double step(WeightMatrix[] ms, float[] x, QuantizedActivation[] qa, float[] out, int n, boolean tiled) {
+        long t0 = System.nanoTime();
+        for (WeightMatrix m : ms) {
+            int rows = m.rows(), cols = m.cols();
+            Parallel.forEach(n, t -> qa[t].quantize(m.activationType(), x, t * cols, cols));
+            if (tiled) {
+                Parallel.forChunks(rows, 16, (from, to) -> m.matmul(qa, n, out, rows, from, to));
+            } else {
+                Parallel.forChunks(rows, 16, (from, to) -> {
+                    for (int r = from; r < to; r++) for (int t = 0; t < n; t++) out[t * rows + r] = m.dot(r, qa[t]);
+                });
+            }
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    /** Random bytes, then every block's fp16 scale(s) set to a small valid value, so no NaN or infinity appears. */
+    private static void fillRandomBlocks(MemorySegment seg, GgmlType type) {
+        SplittableRandom rnd = new SplittableRandom(42);
+        long n = seg.byteSize() / 8;
+        for (long i = 0; i < n; i++) seg.set(ValueLayout.JAVA_LONG_UNALIGNED, 8 * i, rnd.nextLong());
+        int blockBytes = (int) type.bytesFor(type.blockSize);
+        short half = Float.floatToFloat16(0.02f / 64);
+        ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        int[] halfOffsets = switch (type) {
+            case Q8_0, Q4_0, Q5_0 -> new int[] {0};
+            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
+            case Q6_K -> new int[] {208};
+            default -> throw new CliErrors.UsageException("--synthetic supports Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, not " + type);
+        };
+        for (long b = 0; b < seg.byteSize() / blockBytes; b++) for (int h : halfOffsets) seg.set(le, b * blockBytes + h, half);
     }
 }

@@ -1,35 +1,157 @@
 package dev.parley.inference.model;
 
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
-/** Splits index ranges over a fixed pool sized to the machine's cores (no thread creation per operation). */
-final class Parallel {
-    private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+/**
+ * A fixed team of worker threads, one per core besides the caller, that split index ranges with the caller.
+ * A job is handed over by bumping a volatile epoch: no task objects, futures or queues per operation. Workers spin
+ * between jobs (a forward pass issues them microseconds apart, and waking a parked thread costs tens of µs under a
+ * hypervisor) and park after about a millisecond without work.
+ *
+ * <p>One job runs at a time. A call from a worker, or from inside a job on the calling thread, runs inline on that
+ * thread, so nesting cannot deadlock; other threads wait for the running job to finish.
+ */
+public final class Parallel {
+    private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private static final long SPIN_NANOS = 1_000_000;
+    private static final ReentrantLock LOCK = new ReentrantLock();
+    private static final Thread[] WORKERS = new Thread[THREADS - 1];
+    /** Which workers may be parked; plain flags published by the volatile {@link #anyParked} write. */
+    private static final boolean[] PARKED = new boolean[THREADS];
+
+    // the current job: written by the caller before the epoch is bumped, read by workers after they see it
+    private static volatile long epoch;
+    private static int count, align;
+    private static ChunkBody chunks;
+    private static IntConsumer each;
+    private static final AtomicInteger next = new AtomicInteger(), running = new AtomicInteger();
+    private static volatile Throwable failure;
+    private static volatile boolean anyParked;
+
+    static {
+        for (int i = 0; i < WORKERS.length; i++) {
+            int part = i + 1;
+            WORKERS[i] = Thread.ofPlatform().daemon().name("parley-worker-" + part).unstarted(() -> work(part));
+            WORKERS[i].start();
+        }
+    }
 
     private Parallel() {}
 
-    /** Runs body(i) for i in [0, n), in parallel when n is large enough to be worth it. */
-    static void forEach(int n, IntConsumer body) {
-        if (n <= 1 || POOL.getParallelism() == 1) {
+    /** Runs body(i) for every i in [0, n); indices are claimed one at a time, for jobs of uneven cost. */
+    public static void forEach(int n, IntConsumer body) {
+        if (n <= 1 || inline()) {
             for (int i = 0; i < n; i++) body.accept(i);
             return;
         }
-        POOL.submit(() -> IntStream.range(0, n).parallel().forEach(body)).join();
+        LOCK.lock();
+        try {
+            each = body;
+            chunks = null;
+            count = n;
+            next.set(0);
+            run();
+        } finally {
+            each = null;
+            LOCK.unlock();
+        }
     }
 
-    /** Runs body(from, to) over contiguous chunks of [0, n) — one chunk of rows per task keeps writes apart. */
-    static void forChunks(int n, int minChunk, ChunkBody body) {
-        int chunks = Math.max(1, Math.min(POOL.getParallelism() * 4, n / Math.max(1, minChunk)));
-        int size = (n + chunks - 1) / chunks;
-        forEach(chunks, c -> {
-            int from = c * size, to = Math.min(n, from + size);
-            if (from < to) body.run(from, to);
-        });
+    /**
+     * Runs body(from, to) on one contiguous range of [0, n) per thread, range edges on multiples of {@code align}:
+     * a contiguous range keeps the hardware prefetcher streaming, and aligned edges keep two threads' output rows
+     * off one cache line.
+     */
+    public static void forChunks(int n, int align, ChunkBody body) {
+        if (n <= align || inline()) {
+            if (n > 0) body.run(0, n);
+            return;
+        }
+        LOCK.lock();
+        try {
+            chunks = body;
+            each = null;
+            count = n;
+            Parallel.align = align;
+            run();
+        } finally {
+            chunks = null;
+            LOCK.unlock();
+        }
     }
 
-    interface ChunkBody {
+    public interface ChunkBody {
         void run(int from, int to);
+    }
+
+    private static boolean inline() {
+        if (THREADS == 1 || LOCK.isHeldByCurrentThread()) return true;
+        Thread me = Thread.currentThread();
+        for (Thread w : WORKERS) if (w == me) return true;
+        return false;
+    }
+
+    /** Hands the job to the workers, does part 0 here, waits for the rest and rethrows the first failure. */
+    private static void run() {
+        failure = null;
+        running.set(WORKERS.length);
+        epoch++; // publishes the job fields above
+        if (anyParked) for (int i = 0; i < WORKERS.length; i++) if (PARKED[i + 1]) LockSupport.unpark(WORKERS[i]);
+        Throwable mine = null;
+        try {
+            part(0);
+        } catch (Throwable t) {
+            mine = t;
+        }
+        long start = System.nanoTime();
+        while (running.get() > 0) {
+            if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+            else Thread.yield(); // a worker lost its core to another process: let it run
+        }
+        Throwable t = mine != null ? mine : failure;
+        if (t instanceof RuntimeException e) throw e;
+        if (t instanceof Error e) throw e;
+        if (t != null) throw new IllegalStateException(t);
+    }
+
+    private static void part(int p) {
+        if (each != null) {
+            for (int i; (i = next.getAndIncrement()) < count; ) each.accept(i);
+        } else {
+            // equal shares rounded to the alignment; the last part takes the remainder
+            int share = (count / THREADS + align - 1) / align * align;
+            int from = Math.min(count, p * share), to = p == THREADS - 1 ? count : Math.min(count, from + share);
+            if (from < to) chunks.run(from, to);
+        }
+    }
+
+    private static void work(int p) {
+        long seen = 0;
+        while (true) {
+            long idle = System.nanoTime();
+            while (epoch == seen) {
+                if (System.nanoTime() - idle < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                // park; the caller bumps the epoch before it reads PARKED, we set PARKED before we re-read the epoch
+                PARKED[p] = true;
+                anyParked = true;
+                if (epoch == seen) LockSupport.park(Parallel.class);
+                PARKED[p] = false;
+                idle = System.nanoTime();
+            }
+            seen = epoch;
+            try {
+                part(p);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                running.decrementAndGet();
+            }
+        }
     }
 }

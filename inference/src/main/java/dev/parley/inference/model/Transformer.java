@@ -164,22 +164,17 @@ public final class Transformer {
     }
 
     /**
-     * out[t][r] = W[r] · in[t] for the n rows of the step; each weight row is dotted with every activation row while
-     * it is in cache, and rows are split across threads. In GGML mode each activation row is quantized once per call.
+     * out[t][r] = W[r] · in[t] for the n rows of the step. Each thread takes one contiguous range of weight rows and
+     * multiplies it by all n activation rows with the matrix's batched (tiled) kernel, so a weight block is read and
+     * decoded once per 4 activation rows. In GGML mode each activation row is quantized once per call.
      */
     private void matmul(WeightMatrix m, float[] in, int inStride, float[] out, int n, QuantizedActivation[] qa) {
         int rows = m.rows();
         if (mode == MatmulMode.GGML) {
-            for (int t = 0; t < n; t++) qa[t].quantize(m.activationType(), in, t * inStride, m.cols());
-            Parallel.forChunks(rows, 16, (from, to) -> {
-                for (int r = from; r < to; r++)
-                    for (int t = 0; t < n; t++) out[t * rows + r] = m.dot(r, qa[t]);
-            });
+            Parallel.forEach(n, t -> qa[t].quantize(m.activationType(), in, t * inStride, m.cols()));
+            Parallel.forChunks(rows, 16, (from, to) -> m.matmul(qa, n, out, rows, from, to));
         } else {
-            Parallel.forChunks(rows, 16, (from, to) -> {
-                for (int r = from; r < to; r++)
-                    for (int t = 0; t < n; t++) out[t * rows + r] = m.dot(r, in, t * inStride);
-            });
+            Parallel.forChunks(rows, 16, (from, to) -> m.matmul(in, inStride, n, out, rows, from, to));
         }
     }
 

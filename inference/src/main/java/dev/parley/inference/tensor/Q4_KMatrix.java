@@ -7,6 +7,8 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+
 /**
  * Q4_K: super-blocks of 256 values = half d, half dmin, scales[12] (8 six-bit scales and mins, see
  * {@link KQuants#scaleMin}), qs[128]. Each 32-byte group g of qs holds sub-block 2g in its low nibbles and 2g+1 in
@@ -118,5 +120,114 @@ final class Q4_KMatrix extends WeightMatrix {
             sumMin += Float.float16ToFloat(data.get(Numbers.LE_SHORT, off + 2)) * dx * summ;
         }
         return acc.reduceLanes(VectorOperators.ADD) - sumMin;
+    }
+
+    /**
+     * 4 weight rows x 4 activation rows (ggml path). Each sub-block's nibbles are decoded once, multiplied by their
+     * 6-bit scale (at most 15 * 63, exact in float), and feed 16 accumulators with the activation quants as floats:
+     * every lane sums the same integers as {@code dot}'s int lanes, and all partial sums stay below 2^24, so they are
+     * exact. Per super-block the lanes are scaled into a per-thread scratch as {@code dot} scales them.
+     */
+    @Override
+    void tile(int r0, int nr, QuantizedActivation[] xs, int t0, int nt, float[] out, int outStride) {
+        int r1 = nth(r0, 1, nr), r2 = nth(r0, 2, nr), r3 = nth(r0, 3, nr);
+        int t1 = nth(t0, 1, nt), t2 = nth(t0, 2, nt), t3 = nth(t0, 3, nt);
+        QuantizedActivation x0 = xs[t0], x1 = xs[t1], x2 = xs[t2], x3 = xs[t3];
+        float[] a0 = x0.values, a1 = x1.values, a2 = x2.values, a3 = x3.values;
+        long b0 = rowOffset(r0), b1 = rowOffset(r1), b2 = rowOffset(r2), b3 = rowOffset(r3);
+        float[] acc = SCRATCH.get();
+        java.util.Arrays.fill(acc, 0, ACC_FLOATS, 0f);
+        for (int sb = 0; sb < blocks; sb++) {
+            long o0 = b0 + 144L * sb, o1 = b1 + 144L * sb, o2 = b2 + 144L * sb, o3 = b3 + 144L * sb;
+            long sc0 = KQuants.packed(data, o0 + 4, false), sc1 = KQuants.packed(data, o1 + 4, false);
+            long sc2 = KQuants.packed(data, o2 + 4, false), sc3 = KQuants.packed(data, o3 + 4, false);
+            FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+            for (int j = 0; j < 8; j++) { // sub-block j: the low (even j) or high nibbles of qs[32 * (j / 2) ..]
+                int shift = 4 * (j & 1);
+                FloatVector s0 = FloatVector.broadcast(F, (float) (sc0 >>> 8 * j & 0xFF)), s1 = FloatVector.broadcast(F, (float) (sc1 >>> 8 * j & 0xFF));
+                FloatVector s2 = FloatVector.broadcast(F, (float) (sc2 >>> 8 * j & 0xFF)), s3 = FloatVector.broadcast(F, (float) (sc3 >>> 8 * j & 0xFF));
+                for (int p = 0; p < 2; p++) {
+                    long q = 16 + 32 * (j >> 1) + 16 * p;
+                    int ai = 256 * sb + 32 * j + 16 * p;
+                    FloatVector w0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                            .lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0);
+                    FloatVector w1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                            .lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1);
+                    FloatVector w2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                            .lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).mul(s2);
+                    FloatVector w3 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                            .lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).mul(s3);
+                    FloatVector x;
+                    x = FloatVector.fromArray(F, a0, ai);
+                    c00 = w0.fma(x, c00); c10 = w1.fma(x, c10); c20 = w2.fma(x, c20); c30 = w3.fma(x, c30);
+                    x = FloatVector.fromArray(F, a1, ai);
+                    c01 = w0.fma(x, c01); c11 = w1.fma(x, c11); c21 = w2.fma(x, c21); c31 = w3.fma(x, c31);
+                    x = FloatVector.fromArray(F, a2, ai);
+                    c02 = w0.fma(x, c02); c12 = w1.fma(x, c12); c22 = w2.fma(x, c22); c32 = w3.fma(x, c32);
+                    x = FloatVector.fromArray(F, a3, ai);
+                    c03 = w0.fma(x, c03); c13 = w1.fma(x, c13); c23 = w2.fma(x, c23); c33 = w3.fma(x, c33);
+                }
+            }
+            float d0 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, o0)), d1 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, o1));
+            float d2 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, o2)), d3 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, o3));
+            float e0 = x0.d[sb], e1 = x1.d[sb], e2 = x2.d[sb], e3 = x3.d[sb];
+            c00.fma(FloatVector.broadcast(F, d0 * e0), FloatVector.fromArray(F, acc, 0)).intoArray(acc, 0);
+            c01.fma(FloatVector.broadcast(F, d0 * e1), FloatVector.fromArray(F, acc, 16)).intoArray(acc, 16);
+            c02.fma(FloatVector.broadcast(F, d0 * e2), FloatVector.fromArray(F, acc, 32)).intoArray(acc, 32);
+            c03.fma(FloatVector.broadcast(F, d0 * e3), FloatVector.fromArray(F, acc, 48)).intoArray(acc, 48);
+            c10.fma(FloatVector.broadcast(F, d1 * e0), FloatVector.fromArray(F, acc, 64)).intoArray(acc, 64);
+            c11.fma(FloatVector.broadcast(F, d1 * e1), FloatVector.fromArray(F, acc, 80)).intoArray(acc, 80);
+            c12.fma(FloatVector.broadcast(F, d1 * e2), FloatVector.fromArray(F, acc, 96)).intoArray(acc, 96);
+            c13.fma(FloatVector.broadcast(F, d1 * e3), FloatVector.fromArray(F, acc, 112)).intoArray(acc, 112);
+            c20.fma(FloatVector.broadcast(F, d2 * e0), FloatVector.fromArray(F, acc, 128)).intoArray(acc, 128);
+            c21.fma(FloatVector.broadcast(F, d2 * e1), FloatVector.fromArray(F, acc, 144)).intoArray(acc, 144);
+            c22.fma(FloatVector.broadcast(F, d2 * e2), FloatVector.fromArray(F, acc, 160)).intoArray(acc, 160);
+            c23.fma(FloatVector.broadcast(F, d2 * e3), FloatVector.fromArray(F, acc, 176)).intoArray(acc, 176);
+            c30.fma(FloatVector.broadcast(F, d3 * e0), FloatVector.fromArray(F, acc, 192)).intoArray(acc, 192);
+            c31.fma(FloatVector.broadcast(F, d3 * e1), FloatVector.fromArray(F, acc, 208)).intoArray(acc, 208);
+            c32.fma(FloatVector.broadcast(F, d3 * e2), FloatVector.fromArray(F, acc, 224)).intoArray(acc, 224);
+            c33.fma(FloatVector.broadcast(F, d3 * e3), FloatVector.fromArray(F, acc, 240)).intoArray(acc, 240);
+            minPart(acc, 256, o0, x0, sb);
+            minPart(acc, 257, o0, x1, sb);
+            minPart(acc, 258, o0, x2, sb);
+            minPart(acc, 259, o0, x3, sb);
+            minPart(acc, 260, o1, x0, sb);
+            minPart(acc, 261, o1, x1, sb);
+            minPart(acc, 262, o1, x2, sb);
+            minPart(acc, 263, o1, x3, sb);
+            minPart(acc, 264, o2, x0, sb);
+            minPart(acc, 265, o2, x1, sb);
+            minPart(acc, 266, o2, x2, sb);
+            minPart(acc, 267, o2, x3, sb);
+            minPart(acc, 268, o3, x0, sb);
+            minPart(acc, 269, o3, x1, sb);
+            minPart(acc, 270, o3, x2, sb);
+            minPart(acc, 271, o3, x3, sb);
+        }
+        out[t0 * outStride + r0] = FloatVector.fromArray(F, acc, 0).reduceLanes(ADD) - acc[256];
+        out[t1 * outStride + r0] = FloatVector.fromArray(F, acc, 16).reduceLanes(ADD) - acc[257];
+        out[t2 * outStride + r0] = FloatVector.fromArray(F, acc, 32).reduceLanes(ADD) - acc[258];
+        out[t3 * outStride + r0] = FloatVector.fromArray(F, acc, 48).reduceLanes(ADD) - acc[259];
+        out[t0 * outStride + r1] = FloatVector.fromArray(F, acc, 64).reduceLanes(ADD) - acc[260];
+        out[t1 * outStride + r1] = FloatVector.fromArray(F, acc, 80).reduceLanes(ADD) - acc[261];
+        out[t2 * outStride + r1] = FloatVector.fromArray(F, acc, 96).reduceLanes(ADD) - acc[262];
+        out[t3 * outStride + r1] = FloatVector.fromArray(F, acc, 112).reduceLanes(ADD) - acc[263];
+        out[t0 * outStride + r2] = FloatVector.fromArray(F, acc, 128).reduceLanes(ADD) - acc[264];
+        out[t1 * outStride + r2] = FloatVector.fromArray(F, acc, 144).reduceLanes(ADD) - acc[265];
+        out[t2 * outStride + r2] = FloatVector.fromArray(F, acc, 160).reduceLanes(ADD) - acc[266];
+        out[t3 * outStride + r2] = FloatVector.fromArray(F, acc, 176).reduceLanes(ADD) - acc[267];
+        out[t0 * outStride + r3] = FloatVector.fromArray(F, acc, 192).reduceLanes(ADD) - acc[268];
+        out[t1 * outStride + r3] = FloatVector.fromArray(F, acc, 208).reduceLanes(ADD) - acc[269];
+        out[t2 * outStride + r3] = FloatVector.fromArray(F, acc, 224).reduceLanes(ADD) - acc[270];
+        out[t3 * outStride + r3] = FloatVector.fromArray(F, acc, 240).reduceLanes(ADD) - acc[271];
+    }
+
+    /** dot's min term of one pair and super-block: (dmin * dx) * sum over sub-blocks of min * (sum of its 32 quants). */
+    private void minPart(float[] acc, int i, long off, QuantizedActivation x, int sb) {
+        long mins = KQuants.packed(data, off + 4, true);
+        int summ = 0;
+        for (int j = 0; j < 8; j++) summ += (int) (mins >>> 8 * j & 0xFF) * (x.bsums[16 * sb + 2 * j] + x.bsums[16 * sb + 2 * j + 1]);
+        acc[i] += Float.float16ToFloat(data.get(Numbers.LE_SHORT, off + 2)) * x.d[sb] * summ;
     }
 }

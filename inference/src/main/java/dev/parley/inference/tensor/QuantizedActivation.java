@@ -13,7 +13,10 @@ public final class QuantizedActivation {
     private GgmlType format;
     private int length;
 
-    /** F32/F16/BF16: the converted values, exact as floats (a half or bf16 widens exactly). */
+    /**
+     * F32/F16/BF16: the converted values, exact as floats (a half or bf16 widens exactly). Q8_*: the quants as
+     * floats, for the tiled kernels: products of two int8 values and short sums of them are exact in float.
+     */
     final float[] values;
     /** Q8_*: the int8 quants as stored by ggml. */
     final byte[] q8;
@@ -102,6 +105,7 @@ public final class QuantizedActivation {
                 q = Math.max(-128, Math.min(127, q)); // the int32->int8 packs saturate
                 q8[b * 32 + j] = (byte) q;
                 q16[b * 32 + j] = (short) q;
+                values[b * 32 + j] = q;
                 sum += q;
             }
             dBits[b] = Numbers.toF16(dd);
@@ -133,6 +137,7 @@ public final class QuantizedActivation {
                 for (int j = 0; j < 256; j++) {
                     q8[b * 256 + j] = 0;
                     q16[b * 256 + j] = 0;
+                    values[b * 256 + j] = 0;
                 }
                 for (int j = 0; j < 16; j++) bsums[b * 16 + j] = 0;
                 continue;
@@ -142,6 +147,7 @@ public final class QuantizedActivation {
                 int q = Math.min(127, Numbers.nearestInt(iscale * x[base + j]));
                 q8[b * 256 + j] = (byte) q;
                 q16[b * 256 + j] = (short) q;
+                values[b * 256 + j] = q;
             }
             for (int j = 0; j < 16; j++) {
                 int sum = 0;

@@ -128,6 +128,85 @@ public abstract class WeightMatrix {
         }
     }
 
+    /**
+     * The ggml-compatible product of rows [rowFrom, rowTo) with a batch of activations:
+     * {@code out[t * outStride + r] = dot(r, xs[t])} for t in [0, n). Formats with a tiled kernel decode each block
+     * of 4 weight rows once and apply it to 4 activation rows (a 4x4 register tile), instead of decoding it again
+     * for every activation row; the per-lane integer sums and their scaling are the ones {@code dot} computes, so
+     * the results are the same.
+     */
+    public void matmul(QuantizedActivation[] xs, int n, float[] out, int outStride, int rowFrom, int rowTo) {
+        checkBatch(n, out, outStride, rowFrom, rowTo);
+        for (int t = 0; t < n; t++) checkActivation(xs[t]);
+        for (int r = rowFrom; r < rowTo; r += 4) {
+            int nr = Math.min(4, rowTo - r);
+            for (int t = 0; t < n; t += 4) {
+                int nt = Math.min(4, n - t);
+                // a lone activation row gains nothing from a tile: dot is the best B=1 kernel
+                if (nt == 1) for (int i = r; i < r + nr; i++) out[t * outStride + i] = dot(i, xs[t]);
+                else tile(r, nr, xs, t, nt, out, outStride);
+            }
+        }
+    }
+
+    /** The F32 analogue of {@link #matmul(QuantizedActivation[], int, float[], int, int, int)}: activation row t is {@code x[t * xStride ..]}. */
+    public void matmul(float[] x, int xStride, int n, float[] out, int outStride, int rowFrom, int rowTo) {
+        checkBatch(n, out, outStride, rowFrom, rowTo);
+        if (n > 0) Objects.checkFromIndexSize(0, (long) (n - 1) * xStride + cols, x.length);
+        for (int r = rowFrom; r < rowTo; r += 4) {
+            int nr = Math.min(4, rowTo - r);
+            for (int t = 0; t < n; t += 4) {
+                int nt = Math.min(4, n - t);
+                if (nt == 1) for (int i = r; i < r + nr; i++) out[t * outStride + i] = dot(i, x, t * xStride);
+                else tile(r, nr, x, xStride, t, nt, out, outStride);
+            }
+        }
+    }
+
+    /**
+     * One tile of the ggml-compatible batch product: weight rows [r0, r0+nr) times activation rows [t0, t0+nt),
+     * nr and nt in 1..4. Kernels that always compute a full 4x4 tile repeat the last row or activation for the
+     * missing ones: a repeated pair computes the same value and stores it to the same place.
+     */
+    void tile(int r0, int nr, QuantizedActivation[] xs, int t0, int nt, float[] out, int outStride) {
+        for (int r = r0; r < r0 + nr; r++)
+            for (int t = t0; t < t0 + nt; t++) out[t * outStride + r] = dot(r, xs[t]);
+    }
+
+    /** One tile of the F32 batch product, as {@link #tile(int, int, QuantizedActivation[], int, int, float[], int)}. */
+    void tile(int r0, int nr, float[] x, int xStride, int t0, int nt, float[] out, int outStride) {
+        for (int r = r0; r < r0 + nr; r++)
+            for (int t = t0; t < t0 + nt; t++) out[t * outStride + r] = dot(r, x, t * xStride);
+    }
+
+    private void checkBatch(int n, float[] out, int outStride, int rowFrom, int rowTo) {
+        Objects.checkFromToIndex(rowFrom, rowTo, rows);
+        if (n < 0 || outStride < rows) throw new IllegalArgumentException("batch " + n + ", out stride " + outStride + " for " + rows + " rows");
+        if (n > 0) Objects.checkFromIndexSize(0, (long) (n - 1) * outStride + rows, out.length);
+    }
+
+    /** Row or activation k (0..3) of a tile starting at {@code first} with {@code count} valid ones; the last repeats. */
+    static int nth(int first, int k, int count) {
+        return first + Math.min(k, count - 1);
+    }
+
+    /** Floats of per-thread scratch a tile kernel may use: 16 lane accumulators of 16 floats, then 16 scalars. */
+    static final int ACC_FLOATS = 16 * 16 + 16;
+    static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[ACC_FLOATS]);
+
+    /** An all-ones array of at least n floats: the activation scales of the F32 path, where only weights have one. */
+    static float[] ones(int n) {
+        float[] o = ones;
+        if (o.length < n) {
+            o = new float[n];
+            java.util.Arrays.fill(o, 1f);
+            ones = o; // a racing thread may build its own copy: harmless
+        }
+        return o;
+    }
+
+    private static volatile float[] ones = new float[0];
+
     /** Byte offset of a row, after checking the row index and (for F32 paths) the activation range. */
     final long rowOffset(int row, float[] x, int xOffset) {
         Objects.checkIndex(row, rows);

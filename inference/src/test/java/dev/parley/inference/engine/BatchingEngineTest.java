@@ -146,6 +146,7 @@ class BatchingEngineTest {
             });
             Completion shared = second.get(120, TimeUnit.SECONDS);
             int[] bShared = shared.generatedTokens();
+            // the engine counts a step's rows before its listeners run, so these stats include the last step
             EngineStats after = e.stats();
             assertArrayEquals(bAlone, bShared);
             int reused = (system.length / 16) * 16;
@@ -165,14 +166,18 @@ class BatchingEngineTest {
         try (Engine e = new Engine(model, config(2, 64))) {
             int total = e.stats().totalBlocks();
             CompletableFuture<Completion>[] f = new CompletableFuture[1];
-            RequestHandle[] h = new RequestHandle[1];
+            // the engine may stream the first tokens before submit has returned the handle: cancel once both are there
+            java.util.concurrent.atomic.AtomicReference<RequestHandle> h = new java.util.concurrent.atomic.AtomicReference<>();
             List<Integer> seen = new CopyOnWriteArrayList<>();
             CompletableFuture<Completion> done = new CompletableFuture<>();
-            h[0] = e.submit(new GenerationRequest(prompt("The little dog"), greedy(400)), new GenerationListener() {
-                @Override public void onToken(TokenEvent t) { if (seen.size() < 1000) seen.add(t.token()); if (seen.size() == 5) h[0].cancel(); }
+            h.set(e.submit(new GenerationRequest(prompt("The little dog"), greedy(400)), new GenerationListener() {
+                @Override public void onToken(TokenEvent t) {
+                    if (seen.size() < 1000) seen.add(t.token());
+                    if (seen.size() >= 5 && h.get() != null) h.get().cancel();
+                }
                 @Override public void onComplete(Completion c) { done.complete(c); }
                 @Override public void onError(RuntimeException x) { done.completeExceptionally(x); }
-            });
+            }));
             Completion c = done.get(60, TimeUnit.SECONDS);
             assertEquals(FinishReason.CANCELLED, c.finishReason());
             assertTrue(c.generatedTokens().length < 400);
