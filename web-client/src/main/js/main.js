@@ -155,6 +155,10 @@ function showHello(hello) {
   $('model-name').textContent = hello.model;
   $('model-context').textContent = `${Number(hello.context_length).toLocaleString()} ctx`;
   $('model-name').title = hello.server ?? '';
+  // the built-in demo model says what it is: it continues text and does not follow instructions
+  const about = $('model-description');
+  about.textContent = hello.description ?? '';
+  about.hidden = !hello.description;
   if (current) messageList.render(current, chat.active?.conversation === current ? chat.active.index : -1);
   else messageList.render(null);
 }

@@ -65,7 +65,7 @@ final class ChatSocket {
         ws.closeHandler(v -> onClose());
         ws.exceptionHandler(e -> LOG.log(Level.DEBUG, "WebSocket error: " + e));
         ServingModel m = chat.model();
-        send(new WsFrames.Hello(m.name(), m.contextLength(), "parley " + Version.get()));
+        send(new WsFrames.Hello(m.name(), m.contextLength(), "parley " + Version.get(), m.description()));
     }
 
     private void onText(String text) {

@@ -70,7 +70,8 @@ final class ServeCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         Path model = modelRef == null ? null
                 : modelRef.startsWith(HfModelCache.PREFIX) ? hf.cache(System.err).resolve(HfModelCache.Ref.parse(modelRef)) : Path.of(modelRef);
-        if (model == null) {
+        boolean builtIn = model == null;
+        if (builtIn) {
             model = DefaultModel.path();
             err.println("parley serve: no --model given; serving the built-in " + DefaultModel.DESCRIPTION);
         }
@@ -100,7 +101,8 @@ final class ServeCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         ServingModel served;
         try {
-            served = ServingModel.load(model, config.engine(), template);
+            served = builtIn ? ServingModel.load(model, config.engine(), template, DefaultModel.NAME, DefaultModel.DESCRIPTION)
+                    : ServingModel.load(model, config.engine(), template);
         } catch (RuntimeException e) {
             vertx.close();
             throw e; // the CLI's error handler prints it as one line, exit code 2

@@ -6,15 +6,22 @@ import dev.parley.inference.engine.InferenceEngine;
 import dev.parley.inference.model.Model;
 import java.nio.file.Path;
 
-/** The loaded model the server serves: its engine, chat formatting and the name clients see. */
+/** The loaded model the server serves: its engine, chat formatting, the name clients see and what it is. */
 public final class ServingModel implements AutoCloseable {
     private final String name;
+    private final String description;
     private final Model model;
     private final InferenceEngine engine;
     private final ChatFormatter formatter;
 
     public ServingModel(String name, Model model, InferenceEngine engine, ChatFormatter formatter) {
+        this(name, null, model, engine, formatter);
+    }
+
+    /** @param description what the model is, shown to users (the built-in demo model says it only continues text); or null */
+    public ServingModel(String name, String description, Model model, InferenceEngine engine, ChatFormatter formatter) {
         this.name = name;
+        this.description = description;
         this.model = model;
         this.engine = engine;
         this.formatter = formatter;
@@ -22,10 +29,15 @@ public final class ServingModel implements AutoCloseable {
 
     /** Loads a GGUF file and starts an engine on it (blocking: call it off the event loop). */
     public static ServingModel load(Path path, EngineConfig engineConfig, String chatTemplate) {
+        return load(path, engineConfig, chatTemplate, null, null);
+    }
+
+    /** As {@link #load(Path, EngineConfig, String)}, with the name and description clients see (null: from the file name; none). */
+    public static ServingModel load(Path path, EngineConfig engineConfig, String chatTemplate, String name, String description) {
         Model model = Model.load(path);
         try {
             ChatFormatter formatter = new ChatFormatter(model, chatTemplate);
-            return new ServingModel(nameOf(path), model, new Engine(model, engineConfig), formatter);
+            return new ServingModel(name != null ? name : nameOf(path), description, model, new Engine(model, engineConfig), formatter);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -39,6 +51,7 @@ public final class ServingModel implements AutoCloseable {
     }
 
     public String name() { return name; }
+    public String description() { return description; }
     public Model model() { return model; }
     public InferenceEngine engine() { return engine; }
     public ChatFormatter formatter() { return formatter; }

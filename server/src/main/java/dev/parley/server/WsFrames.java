@@ -54,8 +54,8 @@ public final class WsFrames {
     }
 
     @Serdeable
-    public record Hello(String type, String model, @JsonProperty("context_length") int contextLength, String server) {
-        public Hello(String model, int contextLength, String server) { this("hello", model, contextLength, server); }
+    public record Hello(String type, String model, @JsonProperty("context_length") int contextLength, String server, String description) {
+        public Hello(String model, int contextLength, String server, String description) { this("hello", model, contextLength, server, description); }
     }
 
     @Serdeable

@@ -18,6 +18,8 @@ import java.util.HexFormat;
  */
 public final class DefaultModel {
     public static final String RESOURCE = "/dev/parley/inference/default-model/parley-kjv.gguf";
+    /** The name clients see (the extracted file carries a hash in its name). */
+    public static final String NAME = "parley-kjv";
     public static final String DESCRIPTION = "parley-kjv: a tiny demo model trained by Parley on the King James Bible; it continues text and does not follow instructions";
 
     private static Path cached;

@@ -60,6 +60,7 @@ class ChatUiTest {
         assertEquals("stories260K", browser.driver.findElement(By.id("model-name")).getText());
         assertEquals("2,048 ctx", browser.driver.findElement(By.id("model-context")).getText());
         assertEquals("Connected", page.connection().getText());
+        assertFalse(browser.driver.findElement(By.id("model-description")).isDisplayed(), "a real model needs no demo notice");
     }
 
     @Test void aMessageStreamsInTokenByTokenThenShowsStats() {

@@ -1,5 +1,6 @@
 package dev.parley.server.ui;
 
+import dev.parley.inference.model.DefaultModel;
 import dev.parley.server.ParleyServer;
 import dev.parley.server.ServerConfig;
 import dev.parley.server.ServingModel;
@@ -23,11 +24,19 @@ final class UiServer implements AutoCloseable {
     }
 
     static UiServer start(ServerConfig config) {
-        Path modelFile = stories260K();
+        return start(config, stories260K(), null, null);
+    }
+
+    /** The built-in demo model, named and described as `parley serve` without --model does. */
+    static UiServer startBuiltIn(ServerConfig config) {
+        return start(config, DefaultModel.path(), DefaultModel.NAME, DefaultModel.DESCRIPTION);
+    }
+
+    private static UiServer start(ServerConfig config, Path modelFile, String name, String description) {
         Vertx vertx = Vertx.vertx();
         ParleyServer server = new ParleyServer(vertx, config);
         int port = server.listen().await();
-        ServingModel model = ServingModel.load(modelFile, config.engine(), config.chatTemplate());
+        ServingModel model = ServingModel.load(modelFile, config.engine(), config.chatTemplate(), name, description);
         server.serve(model);
         return new UiServer(vertx, server, model, port);
     }

@@ -1,0 +1,25 @@
+package dev.parley.server.ui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parley.server.ServerConfig;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+/** With the built-in model (`parley serve` without --model) the page says what it is: a demo that only continues text. */
+class DemoModelNoticeTest {
+    @Test void builtInModelIsIntroducedAsATextContinuingDemo() {
+        Browser.requireChromium();
+        try (UiServer server = UiServer.startBuiltIn(ServerConfig.forTests()); Browser browser = Browser.open(1200, 800)) {
+            new ChatPage(browser, server.url()).open(ChatUiTest.SHORT_REPLIES);
+            assertEquals("parley-kjv", browser.driver.findElement(By.id("model-name")).getText());
+            WebElement notice = browser.driver.findElement(By.id("model-description"));
+            browser.await(Duration.ofSeconds(10)).until(d -> notice.isDisplayed());
+            assertTrue(notice.getText().contains("does not follow instructions"), notice.getText());
+            assertTrue(notice.getText().contains("King James Bible"), notice.getText());
+        }
+    }
+}
