@@ -9,10 +9,10 @@ import org.junit.jupiter.api.Assumptions;
  * from the inference module's test helper). Tests that need it are skipped with a clear message when it is absent;
  * CI sets {@code parley.shared.required=true}, which makes a missing folder a failure instead.
  */
-final class Shared {
+public final class Shared {
     private Shared() {}
 
-    static Path path(String relative) {
+    public static Path path(String relative) {
         Path root = Path.of(System.getProperty("parley.shared", "../shared")).toAbsolutePath().normalize();
         Path p = root.resolve(relative);
         if (!Files.exists(p)) {
@@ -23,7 +23,7 @@ final class Shared {
         return p;
     }
 
-    static Path stories260K() {
+    public static Path stories260K() {
         return path("models/stories260K/stories260K.gguf");
     }
 }

@@ -3,11 +3,10 @@ package dev.parley.server.ui;
 import dev.parley.inference.model.DefaultModel;
 import dev.parley.server.ParleyServer;
 import dev.parley.server.ServerConfig;
+import dev.parley.server.Shared;
 import dev.parley.server.ServingModel;
 import io.vertx.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 
 /** A real Parley server on an ephemeral loopback port serving the real stories260K model, with the UI at {@code /}. */
 final class UiServer implements AutoCloseable {
@@ -24,7 +23,7 @@ final class UiServer implements AutoCloseable {
     }
 
     static UiServer start(ServerConfig config) {
-        return start(config, stories260K(), null, null);
+        return start(config, Shared.stories260K(), null, null);
     }
 
     /** The built-in demo model, named and described as `parley serve` without --model does. */
@@ -42,18 +41,6 @@ final class UiServer implements AutoCloseable {
     }
 
     String url() { return "http://127.0.0.1:" + port + "/"; }
-
-    /** ../shared through the {@code parley.shared} property, like the other modules' tests: skip when absent, fail when required. */
-    static Path stories260K() {
-        Path root = Path.of(System.getProperty("parley.shared", "../shared")).toAbsolutePath().normalize();
-        Path file = root.resolve("models/stories260K/stories260K.gguf");
-        if (!Files.exists(file)) {
-            String msg = "models/stories260K/stories260K.gguf not found under " + root + " (set -Dparley.shared=PATH)";
-            if (Boolean.getBoolean("parley.shared.required")) throw new IllegalStateException(msg);
-            Assumptions.abort(msg + "; skipping");
-        }
-        return file;
-    }
 
     @Override public void close() {
         server.shutdown();
