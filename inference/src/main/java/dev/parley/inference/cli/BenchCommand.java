@@ -24,6 +24,9 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.LinkedHashMap;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
 import java.util.concurrent.Callable;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
@@ -42,14 +45,26 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "M", description = "GGUF model for the forward-pass figures") Path model;
     @Option(names = "--synthetic", split = ",", paramLabel = "TYPE", description = "instead of a model: compare the per-row dot kernel with the tiled kernel on random Llama-3.2-1B-shaped matrices of these types (Q8_0, Q4_0, ...)") GgmlType[] synthetic;
-    @Option(names = "--rounds", paramLabel = "R", defaultValue = "7", description = "with --synthetic: timed passes per kernel and batch size, old and new interleaved") int rounds;
-    @Option(names = "--batch", split = ",", paramLabel = "B", defaultValue = "1,4,8", description = "decode batch sizes (default ${DEFAULT-VALUE})") int[] batches;
-    @Option(names = "--tokens", paramLabel = "N", defaultValue = "32", description = "decode steps timed per batch size") int tokens;
-    @Option(names = "--prompt-tokens", paramLabel = "P", defaultValue = "128", description = "prompt length for the prefill figure") int promptTokens;
-    @Option(names = "--chunk", paramLabel = "C", defaultValue = "128", description = "prefill rows per step") int chunk;
+    @Option(names = "--threads", paramLabel = "T", description = "threads of the compute team, the caller included (default: one per core)") Integer threads;
+    @Option(names = "--prompt-tokens", paramLabel = "P", defaultValue = "128", description = "prompt length for the prefill figure (default ${DEFAULT-VALUE})") int promptTokens;
+    @Option(names = {"--gen-tokens", "--tokens"}, paramLabel = "G", defaultValue = "32", description = "decode steps timed per run (default ${DEFAULT-VALUE})") int genTokens;
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "1", description = "sequences decoding together for the aggregate figure (default ${DEFAULT-VALUE})") int parallel;
+    @Option(names = "--batch", split = ",", paramLabel = "B", description = "more decode batch sizes to report (e.g. 4,8,16)") int[] batches = {};
+    @Option(names = "--rounds", paramLabel = "R", defaultValue = "5", description = "timed runs per figure; the median is reported (default ${DEFAULT-VALUE})") int rounds;
+    @Option(names = "--chunk", paramLabel = "C", defaultValue = "128", description = "prefill rows per step (default ${DEFAULT-VALUE})") int chunk;
     @Option(names = "--matmul", paramLabel = "MODE", defaultValue = "GGML") MatmulMode mode;
+    @Option(names = "--kv", paramLabel = "FORMAT", defaultValue = "F32", description = "KV cache format, F32 (the engine's default) or F16") KvFormat kvFormat;
+    @Option(names = "--json", description = "print one JSON object instead of text") boolean json;
 
     @Override public Integer call() {
+        if (threads != null) {
+            if (threads < 1) throw new CliErrors.UsageException("--threads must be at least 1");
+            System.setProperty(Parallel.THREADS_PROPERTY, Integer.toString(threads));
+            if (Parallel.threads() != threads) throw new CliErrors.UsageException("the compute team already runs " + Parallel.threads() + " threads");
+        }
+        if (rounds < 1 || genTokens < 1 || promptTokens < 1 || parallel < 1 || chunk < 1) {
+            throw new CliErrors.UsageException("--rounds, --gen-tokens, --prompt-tokens, --parallel and --chunk must be positive");
+        }
         if (synthetic != null) {
             for (GgmlType t : synthetic) kernels(t);
             return 0;
@@ -59,22 +74,46 @@ final class BenchCommand implements Callable<Integer> {
             Transformer tf = m.transformer(mode);
             List<MemorySegment> weights = matrices(m.weights());
             long stepBytes = weights.stream().mapToLong(MemorySegment::byteSize).sum();
-            double bandwidth = readBandwidth(weights);
-            System.out.printf("model %s, %s matmul; weights read per step %.1f MB; read bandwidth (streaming sum, 2 threads) %.2f GB/s%n",
-                    m.config().name(), mode, stepBytes / 1e6, bandwidth / 1e9);
-            int warm = 4, ctx = m.config().contextLength();
-            int prompt = Math.min(promptTokens, ctx - 1);
+            int ctx = m.config().contextLength(), warm = 4;
+            int prompt = Math.min(promptTokens, ctx - 1), steps = Math.min(genTokens, ctx - 8 - warm);
+            if (!json) System.out.printf("model %s, %s matmul, %d threads; weights read per decode step %.1f MB%n",
+                    m.config().name(), mode, Parallel.threads(), stepBytes / 1e6);
             double prefill = prefill(m, tf, prompt);
-            System.out.printf("prompt: %d tokens in chunks of %d: %.1f tok/s%n", prompt, chunk, prefill);
-            for (int b : batches) {
-                int steps = Math.min(tokens, ctx - 8 - warm);
-                double[] r = decode(m, tf, b, steps, warm);
-                double stepsPerSec = r[0] / b;
-                System.out.printf("decode batch %d: %.1f tok/s aggregate (%.1f per sequence); weight bytes/s ÷ bandwidth = %.2f%n",
-                        b, r[0], stepsPerSec, stepsPerSec * stepBytes / bandwidth);
+            if (!json) System.out.printf("prefill: %d tokens in chunks of %d: %.1f tok/s%n", prompt, chunk, prefill);
+            Map<Integer, Double> decode = new TreeMap<>();
+            for (int b : IntStream.concat(IntStream.of(1, parallel), Arrays.stream(batches)).distinct().toArray()) {
+                decode.put(b, decode(m, tf, b, steps, warm));
+            }
+            // probed last, right after the decode runs it is compared with, over the same weights
+            double bandwidth = readBandwidth(weights, Parallel.threads());
+            if (json) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("model", m.config().name());
+                r.put("threads", Parallel.threads());
+                r.put("prompt_tokens", prompt);
+                r.put("gen_tokens", steps);
+                r.put("prefill_tokens_per_s", round(prefill));
+                r.put("decode_tokens_per_s", round(decode.get(1)));
+                r.put("aggregate_decode_tokens_per_s", round(decode.get(parallel)));
+                r.put("parallel", parallel);
+                r.put("weights_bytes", stepBytes);
+                r.put("memory_read_gbs", round(bandwidth / 1e9));
+                r.put("decode_bandwidth_fraction", Math.round(decode.get(1) * stepBytes / bandwidth * 1000) / 1000.0);
+                Map<String, Object> byBatch = new LinkedHashMap<>();
+                decode.forEach((b, v) -> byBatch.put(Integer.toString(b), round(v)));
+                r.put("aggregate_decode_by_batch", byBatch);
+                System.out.println(Json.write(r));
+            } else {
+                decode.forEach((b, v) -> System.out.printf("decode batch %d: %.1f tok/s aggregate (%.1f per sequence); weight bytes/s ÷ bandwidth = %.2f%n",
+                        b, v, v / b, v / b * stepBytes / bandwidth));
+                System.out.printf("read bandwidth (streaming sum over the weights, %d threads): %.2f GB/s%n", Parallel.threads(), bandwidth / 1e9);
             }
         }
         return 0;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
     }
 
     /** Every matrix the forward pass multiplies (the embedding table is only looked up, unless tied to the output). */
@@ -88,45 +127,52 @@ final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    /** Best of 5 passes of a 64-byte-vector sum over the weights, split between two threads. */
-    private static double readBandwidth(List<MemorySegment> segments) {
+    /** Best of 5 passes of a 64-byte-vector sum over the weights, split into one contiguous share per thread. */
+    private static double readBandwidth(List<MemorySegment> segments, int threads) {
         long bytes = segments.stream().mapToLong(MemorySegment::byteSize).sum();
         double best = 0;
         for (int pass = 0; pass < 5; pass++) {
             long t0 = System.nanoTime();
-            long[] sums = new long[2];
-            Thread other = Thread.ofPlatform().start(() -> sums[1] = sumHalf(segments, 1));
-            sums[0] = sumHalf(segments, 0);
-            try {
-                other.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            long[] sums = new long[threads];
+            Thread[] others = new Thread[threads - 1];
+            for (int i = 1; i < threads; i++) {
+                int part = i;
+                others[i - 1] = Thread.ofPlatform().start(() -> sums[part] = sumPart(segments, part, threads));
+            }
+            sums[0] = sumPart(segments, 0, threads);
+            for (Thread t : others) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             double secs = (System.nanoTime() - t0) / 1e9;
-            if (sums[0] + sums[1] == 42) System.out.print(""); // keep the sums alive
+            if (Arrays.stream(sums).sum() == 42) System.out.print(""); // keep the sums alive
             best = Math.max(best, bytes / secs);
         }
         return best;
     }
 
-    private static long sumHalf(List<MemorySegment> segments, int half) {
+    private static long sumPart(List<MemorySegment> segments, int part, int parts) {
         LongVector acc = LongVector.zero(L);
         for (MemorySegment s : segments) {
-            long n = s.byteSize() / 64, from = half == 0 ? 0 : n / 2, to = half == 0 ? n / 2 : n;
+            long n = s.byteSize() / 64, from = n * part / parts, to = n * (part + 1) / parts;
             for (long i = from; i < to; i++) acc = acc.add(LongVector.fromMemorySegment(L, s, i * 64, ByteOrder.LITTLE_ENDIAN));
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
+    /** Median prompt tokens/s of {@code rounds} prefills of a fresh cache, after one warm-up prefill for the JIT. */
     private double prefill(Model m, Transformer tf, int prompt) {
         int bs = 16, blocks = prompt / bs + 2;
         int[] table = new int[blocks];
         for (int i = 0; i < blocks; i++) table[i] = i;
         ForwardBuffers buf = new ForwardBuffers(m.config());
         Batch batch = new Batch();
-        try (PagedKvCache kv = new PagedKvCache(m.config(), KvFormat.F32, bs, blocks)) {
-            double best = 0;
-            for (int pass = 0; pass < 3; pass++) { // the first pass is warm-up for the JIT
+        try (PagedKvCache kv = new PagedKvCache(m.config(), kvFormat, bs, blocks)) {
+            double[] rates = new double[rounds];
+            for (int pass = -1; pass < rounds; pass++) {
                 long t0 = System.nanoTime();
                 for (int from = 0; from < prompt; from += chunk) {
                     batch.clear();
@@ -134,36 +180,43 @@ final class BenchCommand implements Callable<Integer> {
                     for (int p = from; p < to; p++) batch.add(1 + p % (m.config().vocabSize() - 1), p, table, p == to - 1);
                     tf.forward(batch, kv, buf);
                 }
-                if (pass > 0) best = Math.max(best, prompt / ((System.nanoTime() - t0) / 1e9));
+                if (pass >= 0) rates[pass] = prompt / ((System.nanoTime() - t0) / 1e9);
             }
-            return best;
+            return median(rates);
         }
     }
 
-    /** Returns {aggregate tokens/s} for b sequences decoding together, each with its own blocks. */
-    private static double[] decode(Model m, Transformer tf, int b, int steps, int warm) {
+    /**
+     * Median aggregate tokens/s of {@code rounds} runs of b sequences decoding together, each with its own blocks:
+     * a short distinct prompt each, {@code warm} untimed steps, then {@code steps} timed ones.
+     */
+    private double decode(Model m, Transformer tf, int b, int steps, int warm) {
         int bs = 16, start = 4, perSeq = (start + warm + steps) / bs + 2;
         int[][] tables = new int[b][perSeq];
         for (int s = 0; s < b; s++) for (int i = 0; i < perSeq; i++) tables[s][i] = s * perSeq + i;
         ForwardBuffers buf = new ForwardBuffers(m.config());
         Batch batch = new Batch();
-        try (PagedKvCache kv = new PagedKvCache(m.config(), KvFormat.F32, bs, b * perSeq)) {
-            int[] next = new int[b];
-            for (int s = 0; s < b; s++) { // a short distinct prompt each
-                batch.clear();
-                for (int p = 0; p < start; p++) batch.add(1 + (s * 7 + p) % (m.config().vocabSize() - 1), p, tables[s], p == start - 1);
-                next[s] = argmax(tf.forward(batch, kv, buf)[0]);
+        double[] rates = new double[rounds];
+        try (PagedKvCache kv = new PagedKvCache(m.config(), kvFormat, bs, b * perSeq)) {
+            for (int round = 0; round < rounds; round++) { // each round rewrites the same positions
+                int[] next = new int[b];
+                for (int s = 0; s < b; s++) {
+                    batch.clear();
+                    for (int p = 0; p < start; p++) batch.add(1 + (s * 7 + p) % (m.config().vocabSize() - 1), p, tables[s], p == start - 1);
+                    next[s] = argmax(tf.forward(batch, kv, buf)[0]);
+                }
+                long t0 = 0;
+                for (int step = 0; step < warm + steps; step++) {
+                    if (step == warm) t0 = System.nanoTime();
+                    batch.clear();
+                    for (int s = 0; s < b; s++) batch.add(next[s], start + step, tables[s], true);
+                    float[][] logits = tf.forward(batch, kv, buf);
+                    for (int s = 0; s < b; s++) next[s] = argmax(logits[s]);
+                }
+                rates[round] = (double) b * steps / ((System.nanoTime() - t0) / 1e9);
             }
-            long t0 = 0;
-            for (int step = 0; step < warm + steps; step++) {
-                if (step == warm) t0 = System.nanoTime();
-                batch.clear();
-                for (int s = 0; s < b; s++) batch.add(next[s], start + step, tables[s], true);
-                float[][] logits = tf.forward(batch, kv, buf);
-                for (int s = 0; s < b; s++) next[s] = argmax(logits[s]);
-            }
-            return new double[] {(double) b * steps / ((System.nanoTime() - t0) / 1e9)};
         }
+        return median(rates);
     }
 
     private static int argmax(float[] x) {
@@ -203,7 +256,7 @@ final class BenchCommand implements Callable<Integer> {
                 ms[i] = WeightMatrix.of(type, all.asSlice(off, size), shapes[i][0], shapes[i][1]);
                 off += size;
             }
-            double bandwidth = readBandwidth(List.of(all));
+            double bandwidth = readBandwidth(List.of(all), Parallel.threads());
             System.out.printf("%s, Llama-3.2-1B shapes (113 matmuls per step), %.3f GB of weights per step; streaming-read bandwidth %.2f GB/s%n",
                     type, bytes / 1e9, bandwidth / 1e9);
             int maxB = Arrays.stream(batches).max().orElse(1);

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "parley", mixinStandardHelpOptions = true, versionProvider = ParleyCli.VersionProvider.class,
         description = "Parley: a JVM-native LLM engine and chat server.",
         subcommands = {InfoCommand.class, TokenizeCommand.class, TemplateCommand.class, LogitsCommand.class,
-                GenerateCommand.class, BenchCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
+                GenerateCommand.class, BenchCommand.class, ForgeCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class ParleyCli implements Runnable {
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

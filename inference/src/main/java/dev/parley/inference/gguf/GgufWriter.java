@@ -73,7 +73,7 @@ public final class GgufWriter {
         }
         if (tensors.isEmpty()) size = header.length;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE); Arena arena = Arena.ofConfined()) {
+                StandardOpenOption.READ, StandardOpenOption.WRITE); Arena arena = Arena.ofShared()) { // shared: fillers may write from several threads
             MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
             MemorySegment.copy(header, 0, out, ValueLayout.JAVA_BYTE, 0, header.length);
             // the header was written with placeholder offsets; patch them now

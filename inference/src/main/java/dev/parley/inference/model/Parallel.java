@@ -15,7 +15,10 @@ import java.util.function.IntConsumer;
  * thread, so nesting cannot deadlock; other threads wait for the running job to finish.
  */
 public final class Parallel {
-    private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /** Threads of the team, the caller included: system property {@value #THREADS_PROPERTY}, else one per core. */
+    private static final int THREADS = Math.max(1, Integer.getInteger(Parallel.THREADS_PROPERTY, Runtime.getRuntime().availableProcessors()));
+    /** Read once, when the team starts (the first forward pass); set it before that, e.g. with {@code -D}. */
+    public static final String THREADS_PROPERTY = "parley.threads";
     private static final long SPIN_NANOS = 1_000_000;
     private static final ReentrantLock LOCK = new ReentrantLock();
     private static final Thread[] WORKERS = new Thread[THREADS - 1];
@@ -40,6 +43,11 @@ public final class Parallel {
     }
 
     private Parallel() {}
+
+    /** The team's size, the calling thread included. */
+    public static int threads() {
+        return THREADS;
+    }
 
     /** Runs body(i) for every i in [0, n); indices are claimed one at a time, for jobs of uneven cost. */
     public static void forEach(int n, IntConsumer body) {

@@ -5,6 +5,11 @@ import dev.parley.inference.tensor.WeightMatrix;
 import dev.parley.inference.kv.PagedKvCache;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import dev.parley.inference.kv.KvFormat;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The forward pass shared by every supported family: token embeddings, then per block RMSNorm, Q/K/V projections
@@ -130,6 +135,7 @@ public final class Transformer {
     private void pagedAttention(PagedKvCache kv, int layer, Batch b, float[] q, float[] out, int window) {
         int hd = c.headDim(), qDim = c.qDim(), group = c.heads() / c.kvHeads(), bs = kv.blockSize();
         float scale = c.attentionScale(), cap = c.attnSoftcap();
+        boolean vectorKv = kv.format() == KvFormat.F32 && hd % 16 == 0;
         Parallel.forEach(b.size * c.heads(), job -> {
             int t = job / c.heads(), h = job % c.heads(), pos = b.positions[t];
             // a local layer sees the last `window` positions, its own included (llama.cpp masks pos - p >= window)
@@ -139,28 +145,72 @@ public final class Transformer {
             float[][] holder = SCORES.get();
             if (holder[0].length <= pos) holder[0] = new float[Math.max(pos + 1, holder[0].length * 2)];
             float[] scores = holder[0];
-            float max = Float.NEGATIVE_INFINITY;
-            for (int p = first; p <= pos; p++) {
-                long base = kv.keyOffset(layer, table[p / bs], p % bs);
-                float dot = 0f;
-                for (int i = 0; i < hd; i++) dot += q[qOff + i] * kv.get(base, headOff + i);
-                float s = dot * scale;
-                scores[p] = cap > 0 ? cap * (float) Math.tanh(s / cap) : s;
-                max = Math.max(max, scores[p]);
-            }
-            double sum = 0;
-            for (int p = first; p <= pos; p++) {
-                scores[p] = (float) Math.exp(scores[p] - max);
-                sum += scores[p];
-            }
-            float inv = (float) (1.0 / sum);
-            for (int i = 0; i < hd; i++) out[qOff + i] = 0f;
-            for (int p = first; p <= pos; p++) {
-                float a = scores[p] * inv;
-                long base = kv.valueOffset(layer, table[p / bs], p % bs);
-                for (int i = 0; i < hd; i++) out[qOff + i] += a * kv.get(base, headOff + i);
-            }
+            if (vectorKv) attendF32(kv, layer, table, bs, first, pos, q, qOff, headOff, hd, scale, cap, scores, out);
+            else attendScalar(kv, layer, table, bs, first, pos, q, qOff, headOff, hd, scale, cap, scores, out);
         });
+    }
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+
+    /**
+     * One query head over positions first..pos of an F32 cache, 16 lanes at a time: scores q·k (scaled, optionally
+     * soft-capped), a softmax in double, then the weighted sum of the values accumulated in {@code out}.
+     */
+    private static void attendF32(PagedKvCache kv, int layer, int[] table, int bs, int first, int pos, float[] q, int qOff,
+                                  int headOff, int hd, float scale, float cap, float[] scores, float[] out) {
+        MemorySegment mem = kv.memory();
+        long headBytes = 4L * headOff;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int p = first; p <= pos; p++) {
+            long base = kv.keyOffset(layer, table[p / bs], p % bs) + headBytes;
+            FloatVector acc = FloatVector.zero(F);
+            for (int i = 0; i < hd; i += 16) {
+                acc = FloatVector.fromArray(F, q, qOff + i).fma(FloatVector.fromMemorySegment(F, mem, base + 4L * i, ByteOrder.nativeOrder()), acc);
+            }
+            float s = acc.reduceLanes(VectorOperators.ADD) * scale;
+            scores[p] = cap > 0 ? cap * (float) Math.tanh(s / cap) : s;
+            max = Math.max(max, scores[p]);
+        }
+        double sum = 0;
+        for (int p = first; p <= pos; p++) {
+            scores[p] = (float) Math.exp(scores[p] - max);
+            sum += scores[p];
+        }
+        float inv = (float) (1.0 / sum);
+        java.util.Arrays.fill(out, qOff, qOff + hd, 0f);
+        for (int p = first; p <= pos; p++) {
+            FloatVector a = FloatVector.broadcast(F, scores[p] * inv);
+            long base = kv.valueOffset(layer, table[p / bs], p % bs) + headBytes;
+            for (int i = 0; i < hd; i += 16) {
+                FloatVector.fromMemorySegment(F, mem, base + 4L * i, ByteOrder.nativeOrder()).fma(a, FloatVector.fromArray(F, out, qOff + i)).intoArray(out, qOff + i);
+            }
+        }
+    }
+
+    /** The same attention element by element, for F16 caches and head sizes that are not a multiple of 16. */
+    private static void attendScalar(PagedKvCache kv, int layer, int[] table, int bs, int first, int pos, float[] q, int qOff,
+                                     int headOff, int hd, float scale, float cap, float[] scores, float[] out) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int p = first; p <= pos; p++) {
+            long base = kv.keyOffset(layer, table[p / bs], p % bs);
+            float dot = 0f;
+            for (int i = 0; i < hd; i++) dot += q[qOff + i] * kv.get(base, headOff + i);
+            float s = dot * scale;
+            scores[p] = cap > 0 ? cap * (float) Math.tanh(s / cap) : s;
+            max = Math.max(max, scores[p]);
+        }
+        double sum = 0;
+        for (int p = first; p <= pos; p++) {
+            scores[p] = (float) Math.exp(scores[p] - max);
+            sum += scores[p];
+        }
+        float inv = (float) (1.0 / sum);
+        for (int i = 0; i < hd; i++) out[qOff + i] = 0f;
+        for (int p = first; p <= pos; p++) {
+            float a = scores[p] * inv;
+            long base = kv.valueOffset(layer, table[p / bs], p % bs);
+            for (int i = 0; i < hd; i++) out[qOff + i] += a * kv.get(base, headOff + i);
+        }
     }
 
     /**

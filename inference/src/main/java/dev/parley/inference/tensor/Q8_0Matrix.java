@@ -1,14 +1,17 @@
 package dev.parley.inference.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
 
-/** Q8_0: blocks of 32 values = half d, int8 qs[32]; value = qs * d. Activations: Q8_0. */
+/**
+ * Q8_0: blocks of 32 values = half d, int8 qs[32]; value = qs * d. Activations: Q8_0. A folded format: every kernel
+ * multiplies qs * d (exact in float) with the activation's q * d, so B=1, the 4x4 tile and the panel agree bit for bit.
+ */
 final class Q8_0Matrix extends WeightMatrix {
     Q8_0Matrix(MemorySegment data, int rows, int cols) {
         super(data, rows, cols);
@@ -35,38 +38,48 @@ final class Q8_0Matrix extends WeightMatrix {
     }
 
     @Override
-    public float dot(int row, float[] x, int xOffset) {
-        long base = rowOffset(row, x, xOffset);
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
-            long off = base + 34L * b;
-            int xi = xOffset + 32 * b;
-            // two 128-bit loads, each widened to 16 floats (kernels.md: faster than one 256-bit load + part 1)
-            FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B, data, off + 2, LE).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B, data, off + 18, LE).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector t = w0.mul(FloatVector.fromArray(F, x, xi));
-            t = w1.fma(FloatVector.fromArray(F, x, xi + 16), t);
-            acc = t.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, off))), acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
+    boolean folded() {
+        return true;
     }
 
-    /** ggml_vec_dot_q8_0_q8_0: per block sumi = sum qw*qx (exact), then sumi * (dw*dx), summed in F32. */
+    @Override
+    void decodeFolded(int row, float[] dst, int off) {
+        long base = rowOffset(row);
+        Objects.checkFromIndexSize(off, cols, dst.length);
+        for (int b = 0; b < blocks; b++) {
+            long k = base + 34L * b;
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, k)));
+            ((FloatVector) ByteVector.fromMemorySegment(B, data, k + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, off + 32 * b);
+            ((FloatVector) ByteVector.fromMemorySegment(B, data, k + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, off + 32 * b + 16);
+        }
+    }
+
+    @Override
+    public float dot(int row, float[] x, int xOffset) {
+        return dotFolded(rowOffset(row, x, xOffset), x, xOffset);
+    }
+
+    /** ggml_vec_dot_q8_0_q8_0's numbers (qw*dw times qx*dx, see {@link QuantizedActivation#scaled}), folded. */
     @Override
     public float dot(int row, QuantizedActivation x) {
         checkActivation(x);
-        long base = rowOffset(row);
-        short[] q = x.q16;
-        float[] dx = x.d;
+        return dotFolded(rowOffset(row), x.scaled, 0);
+    }
+
+    /**
+     * Each block's two 16-value halves (two 128-bit loads, each widened to 16 floats: kernels.md found them faster
+     * than one 256-bit load + part 1) scaled by d, then one FMA each with the activation.
+     */
+    private float dotFolded(long base, float[] x, int xo) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long off = base + 34L * b;
-            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B, data, off + 2, LE).convertShape(VectorOperators.B2S, S, 0);
-            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B, data, off + 18, LE).convertShape(VectorOperators.B2S, S, 0);
-            // |q| <= 128 on both sides: two products per lane fit in int16
-            ShortVector p = w0.mul(ShortVector.fromArray(S, q, 32 * b)).add(w1.mul(ShortVector.fromArray(S, q, 32 * b + 16)));
-            FloatVector pf = (FloatVector) p.convertShape(VectorOperators.S2F, F, 0);
-            acc = pf.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, off)) * dx[b]), acc);
+            int xi = xo + 32 * b;
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, off)));
+            FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B, data, off + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+            FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, data, off + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+            acc = w0.fma(FloatVector.fromArray(F, x, xi), acc);
+            acc = w1.fma(FloatVector.fromArray(F, x, xi + 16), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -74,25 +87,21 @@ final class Q8_0Matrix extends WeightMatrix {
     @Override
     void tile(int r0, int nr, QuantizedActivation[] xs, int t0, int nt, float[] out, int outStride) {
         int t1 = nth(t0, 1, nt), t2 = nth(t0, 2, nt), t3 = nth(t0, 3, nt);
-        tile4(r0, nr, xs[t0].values, xs[t1].values, xs[t2].values, xs[t3].values, 0, 0, 0, 0,
-                xs[t0].d, xs[t1].d, xs[t2].d, xs[t3].d, t0, t1, t2, t3, out, outStride);
+        tile4(r0, nr, xs[t0].scaled, xs[t1].scaled, xs[t2].scaled, xs[t3].scaled, 0, 0, 0, 0, t0, t1, t2, t3, out, outStride);
     }
 
     @Override
     void tile(int r0, int nr, float[] x, int xStride, int t0, int nt, float[] out, int outStride) {
         int t1 = nth(t0, 1, nt), t2 = nth(t0, 2, nt), t3 = nth(t0, 3, nt);
-        float[] one = ones(blocks);
-        tile4(r0, nr, x, x, x, x, t0 * xStride, t1 * xStride, t2 * xStride, t3 * xStride, one, one, one, one, t0, t1, t2, t3, out, outStride);
+        tile4(r0, nr, x, x, x, x, t0 * xStride, t1 * xStride, t2 * xStride, t3 * xStride, t0, t1, t2, t3, out, outStride);
     }
 
     /**
-     * 4 weight rows x 4 activation rows. Each weight block is widened to floats once and feeds 16 accumulators
-     * c[row][act]; per pair the block's two products are summed and scaled exactly as in {@code dot} (the
-     * activation is either the quants as floats with their block scales, or F32 values with scale 1), so every pair
-     * gets the value {@code dot} would return, bit for bit.
+     * 4 weight rows x 4 activation rows: each weight block is decoded to scaled floats once and feeds 16
+     * accumulators c[row][act] with the FMAs {@code dot} does, so every pair gets {@code dot}'s value bit for bit.
      */
     private void tile4(int r0, int nr, float[] x0, float[] x1, float[] x2, float[] x3, int o0, int o1, int o2, int o3,
-                       float[] d0, float[] d1, float[] d2, float[] d3, int t0, int t1, int t2, int t3, float[] out, int outStride) {
+                       int t0, int t1, int t2, int t3, float[] out, int outStride) {
         int r1 = nth(r0, 1, nr), r2 = nth(r0, 2, nr), r3 = nth(r0, 3, nr);
         long b0 = rowOffset(r0), b1 = rowOffset(r1), b2 = rowOffset(r2), b3 = rowOffset(r3);
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
@@ -100,41 +109,31 @@ final class Q8_0Matrix extends WeightMatrix {
         for (int b = 0; b < blocks; b++) {
             long k = 34L * b;
             int xi = 32 * b;
-            FloatVector w0l = (FloatVector) ByteVector.fromMemorySegment(B, data, b0 + k + 2, LE).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w0h = (FloatVector) ByteVector.fromMemorySegment(B, data, b0 + k + 18, LE).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w1l = (FloatVector) ByteVector.fromMemorySegment(B, data, b1 + k + 2, LE).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w1h = (FloatVector) ByteVector.fromMemorySegment(B, data, b1 + k + 18, LE).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w2l = (FloatVector) ByteVector.fromMemorySegment(B, data, b2 + k + 2, LE).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w2h = (FloatVector) ByteVector.fromMemorySegment(B, data, b2 + k + 18, LE).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w3l = (FloatVector) ByteVector.fromMemorySegment(B, data, b3 + k + 2, LE).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w3h = (FloatVector) ByteVector.fromMemorySegment(B, data, b3 + k + 18, LE).convertShape(VectorOperators.B2F, F, 0);
-            float s0 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, b0 + k)), s1 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, b1 + k));
-            float s2 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, b2 + k)), s3 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, b3 + k));
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, b0 + k)));
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, b1 + k)));
+            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, b2 + k)));
+            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, b3 + k)));
+            FloatVector w0l = ((FloatVector) ByteVector.fromMemorySegment(B, data, b0 + k + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
+            FloatVector w0h = ((FloatVector) ByteVector.fromMemorySegment(B, data, b0 + k + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
+            FloatVector w1l = ((FloatVector) ByteVector.fromMemorySegment(B, data, b1 + k + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
+            FloatVector w1h = ((FloatVector) ByteVector.fromMemorySegment(B, data, b1 + k + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
+            FloatVector w2l = ((FloatVector) ByteVector.fromMemorySegment(B, data, b2 + k + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
+            FloatVector w2h = ((FloatVector) ByteVector.fromMemorySegment(B, data, b2 + k + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
+            FloatVector w3l = ((FloatVector) ByteVector.fromMemorySegment(B, data, b3 + k + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
+            FloatVector w3h = ((FloatVector) ByteVector.fromMemorySegment(B, data, b3 + k + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
 
             FloatVector xl = FloatVector.fromArray(F, x0, o0 + xi), xh = FloatVector.fromArray(F, x0, o0 + xi + 16);
-            float dx = d0[b];
-            c00 = w0h.fma(xh, w0l.mul(xl)).fma(FloatVector.broadcast(F, s0 * dx), c00);
-            c10 = w1h.fma(xh, w1l.mul(xl)).fma(FloatVector.broadcast(F, s1 * dx), c10);
-            c20 = w2h.fma(xh, w2l.mul(xl)).fma(FloatVector.broadcast(F, s2 * dx), c20);
-            c30 = w3h.fma(xh, w3l.mul(xl)).fma(FloatVector.broadcast(F, s3 * dx), c30);
+            c00 = w0h.fma(xh, w0l.fma(xl, c00)); c10 = w1h.fma(xh, w1l.fma(xl, c10));
+            c20 = w2h.fma(xh, w2l.fma(xl, c20)); c30 = w3h.fma(xh, w3l.fma(xl, c30));
             xl = FloatVector.fromArray(F, x1, o1 + xi); xh = FloatVector.fromArray(F, x1, o1 + xi + 16);
-            dx = d1[b];
-            c01 = w0h.fma(xh, w0l.mul(xl)).fma(FloatVector.broadcast(F, s0 * dx), c01);
-            c11 = w1h.fma(xh, w1l.mul(xl)).fma(FloatVector.broadcast(F, s1 * dx), c11);
-            c21 = w2h.fma(xh, w2l.mul(xl)).fma(FloatVector.broadcast(F, s2 * dx), c21);
-            c31 = w3h.fma(xh, w3l.mul(xl)).fma(FloatVector.broadcast(F, s3 * dx), c31);
+            c01 = w0h.fma(xh, w0l.fma(xl, c01)); c11 = w1h.fma(xh, w1l.fma(xl, c11));
+            c21 = w2h.fma(xh, w2l.fma(xl, c21)); c31 = w3h.fma(xh, w3l.fma(xl, c31));
             xl = FloatVector.fromArray(F, x2, o2 + xi); xh = FloatVector.fromArray(F, x2, o2 + xi + 16);
-            dx = d2[b];
-            c02 = w0h.fma(xh, w0l.mul(xl)).fma(FloatVector.broadcast(F, s0 * dx), c02);
-            c12 = w1h.fma(xh, w1l.mul(xl)).fma(FloatVector.broadcast(F, s1 * dx), c12);
-            c22 = w2h.fma(xh, w2l.mul(xl)).fma(FloatVector.broadcast(F, s2 * dx), c22);
-            c32 = w3h.fma(xh, w3l.mul(xl)).fma(FloatVector.broadcast(F, s3 * dx), c32);
+            c02 = w0h.fma(xh, w0l.fma(xl, c02)); c12 = w1h.fma(xh, w1l.fma(xl, c12));
+            c22 = w2h.fma(xh, w2l.fma(xl, c22)); c32 = w3h.fma(xh, w3l.fma(xl, c32));
             xl = FloatVector.fromArray(F, x3, o3 + xi); xh = FloatVector.fromArray(F, x3, o3 + xi + 16);
-            dx = d3[b];
-            c03 = w0h.fma(xh, w0l.mul(xl)).fma(FloatVector.broadcast(F, s0 * dx), c03);
-            c13 = w1h.fma(xh, w1l.mul(xl)).fma(FloatVector.broadcast(F, s1 * dx), c13);
-            c23 = w2h.fma(xh, w2l.mul(xl)).fma(FloatVector.broadcast(F, s2 * dx), c23);
-            c33 = w3h.fma(xh, w3l.mul(xl)).fma(FloatVector.broadcast(F, s3 * dx), c33);
+            c03 = w0h.fma(xh, w0l.fma(xl, c03)); c13 = w1h.fma(xh, w1l.fma(xl, c13));
+            c23 = w2h.fma(xh, w2l.fma(xl, c23)); c33 = w3h.fma(xh, w3l.fma(xl, c33));
         }
         // written out here rather than by a helper: vectors passed to a call that is not inlined get boxed
         out[t0 * outStride + r0] = c00.reduceLanes(ADD); out[t1 * outStride + r0] = c01.reduceLanes(ADD);

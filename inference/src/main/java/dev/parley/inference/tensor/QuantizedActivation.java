@@ -18,6 +18,12 @@ public final class QuantizedActivation {
      * floats, for the tiled kernels: products of two int8 values and short sums of them are exact in float.
      */
     final float[] values;
+    /**
+     * Q8_0/Q8_1: each quant times its block's scale, q * d. Exact in float (|q| &lt;= 128 times a half's 11-bit
+     * mantissa), so folded kernels that multiply these with folded weights read the same numbers ggml's integer
+     * path does, just grouped differently.
+     */
+    final float[] scaled;
     /** Q8_*: the int8 quants as stored by ggml. */
     final byte[] q8;
     /** Q8_*: the same quants widened to int16, which the kernels multiply with. */
@@ -36,6 +42,7 @@ public final class QuantizedActivation {
         if (maxLength < 0) throw new IllegalArgumentException("maxLength " + maxLength);
         this.maxLength = maxLength;
         this.values = new float[maxLength];
+        this.scaled = new float[maxLength];
         this.q8 = new byte[maxLength];
         this.q16 = new short[maxLength];
         int blocks32 = (maxLength + 31) / 32;
@@ -110,6 +117,7 @@ public final class QuantizedActivation {
             }
             dBits[b] = Numbers.toF16(dd);
             d[b] = Float.float16ToFloat(dBits[b]);
+            for (int j = 0; j < 32; j++) scaled[b * 32 + j] = values[b * 32 + j] * d[b];
             if (withSum) {
                 sBits[b] = Numbers.toF16(dd * (float) sum);
                 s[b] = Float.float16ToFloat(sBits[b]);

@@ -9,6 +9,8 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+
 /**
  * A 2-D weight matrix in one GGUF format, read in place from off-heap memory: {@code rows} rows of {@code cols}
  * values (ggml ne0 = cols, contiguous), rows stored one after another, each row {@code cols / blockSize} blocks.
@@ -138,6 +140,15 @@ public abstract class WeightMatrix {
     public void matmul(QuantizedActivation[] xs, int n, float[] out, int outStride, int rowFrom, int rowTo) {
         checkBatch(n, out, outStride, rowFrom, rowTo);
         for (int t = 0; t < n; t++) checkActivation(xs[t]);
+        if (folded() && n >= PANEL_MIN) {
+            PanelScratch ps = PANEL.get().fit(n, cols);
+            for (int t = 0; t < n; t++) {
+                ps.x[t] = xs[t].scaled;
+                ps.xOff[t] = 0;
+            }
+            panel(ps, n, out, outStride, rowFrom, rowTo);
+            return;
+        }
         for (int r = rowFrom; r < rowTo; r += 4) {
             int nr = Math.min(4, rowTo - r);
             for (int t = 0; t < n; t += 4) {
@@ -153,6 +164,15 @@ public abstract class WeightMatrix {
     public void matmul(float[] x, int xStride, int n, float[] out, int outStride, int rowFrom, int rowTo) {
         checkBatch(n, out, outStride, rowFrom, rowTo);
         if (n > 0) Objects.checkFromIndexSize(0, (long) (n - 1) * xStride + cols, x.length);
+        if (folded() && n >= PANEL_MIN) {
+            PanelScratch ps = PANEL.get().fit(n, cols);
+            for (int t = 0; t < n; t++) {
+                ps.x[t] = x;
+                ps.xOff[t] = t * xStride;
+            }
+            panel(ps, n, out, outStride, rowFrom, rowTo);
+            return;
+        }
         for (int r = rowFrom; r < rowTo; r += 4) {
             int nr = Math.min(4, rowTo - r);
             for (int t = 0; t < n; t += 4) {
@@ -161,6 +181,91 @@ public abstract class WeightMatrix {
                 else tile(r, nr, x, xStride, t, nt, out, outStride);
             }
         }
+    }
+
+    /**
+     * Activation rows from which a format's batched product decodes weights once into an f32 panel instead of once
+     * per 4 rows in registers: from 8 rows the decode saved outweighs writing and re-reading the panel.
+     */
+    static final int PANEL_MIN = 8;
+
+    /**
+     * Whether this format's products are "folded": every kernel (dot, tile, panel) multiplies weights decoded to
+     * {@code d_w * q_w} with activations {@code d_x * q_x} ({@link QuantizedActivation#scaled}, or the F32 values),
+     * one fused multiply-add per value, lane by lane in column order. The kernels then agree bit for bit, whichever
+     * a batch size picks, and the panel runs at the f32 FMA rate.
+     */
+    boolean folded() {
+        return false;
+    }
+
+    /** Folded formats: row {@code row} decoded to {@code d * q} floats into {@code dst[off .. off+cols)}. */
+    void decodeFolded(int row, float[] dst, int off) {
+        throw new UnsupportedOperationException(type() + " is not folded");
+    }
+
+    /** Per-thread scratch of the panel product: 4 decoded weight rows and the activation rows' arrays and offsets. */
+    static final class PanelScratch {
+        float[] panel = new float[0];
+        float[][] x = new float[0][];
+        int[] xOff = new int[0];
+
+        PanelScratch fit(int n, int cols) {
+            if (panel.length < 4 * cols) panel = new float[4 * cols];
+            if (x.length < n) {
+                x = new float[n][];
+                xOff = new int[n];
+            }
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<PanelScratch> PANEL = ThreadLocal.withInitial(PanelScratch::new);
+
+    /**
+     * The panel product: each group of 4 weight rows is decoded once into the f32 panel (about 4 x cols floats, L1
+     * or L2 resident), then an f32 4x4 register tile runs over all activation rows with two loads per FMA pair.
+     */
+    private void panel(PanelScratch ps, int n, float[] out, int outStride, int rowFrom, int rowTo) {
+        float[] p = ps.panel;
+        for (int r = rowFrom; r < rowTo; r += 4) {
+            int nr = Math.min(4, rowTo - r);
+            for (int k = 0; k < 4; k++) decodeFolded(nth(r, k, nr), p, k * cols);
+            for (int t = 0; t < n; t += 4) {
+                int nt = Math.min(4, n - t);
+                int t1 = nth(t, 1, nt), t2 = nth(t, 2, nt), t3 = nth(t, 3, nt);
+                panelTile(p, cols, ps.x[t], ps.x[t1], ps.x[t2], ps.x[t3], ps.xOff[t], ps.xOff[t1], ps.xOff[t2], ps.xOff[t3],
+                        r, nth(r, 1, nr), nth(r, 2, nr), nth(r, 3, nr), t, t1, t2, t3, out, outStride);
+            }
+        }
+    }
+
+    /** 4 panel rows x 4 activation rows in f32, 16 accumulators; lane order as every folded kernel's. */
+    private static void panelTile(float[] p, int cols, float[] x0, float[] x1, float[] x2, float[] x3, int o0, int o1, int o2, int o3,
+                                  int r0, int r1, int r2, int r3, int t0, int t1, int t2, int t3, float[] out, int outStride) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        int p1 = cols, p2 = 2 * cols, p3 = 3 * cols;
+        for (int i = 0; i < cols; i += 16) {
+            FloatVector w0 = FloatVector.fromArray(F, p, i), w1 = FloatVector.fromArray(F, p, p1 + i);
+            FloatVector w2 = FloatVector.fromArray(F, p, p2 + i), w3 = FloatVector.fromArray(F, p, p3 + i);
+            FloatVector x = FloatVector.fromArray(F, x0, o0 + i);
+            c00 = w0.fma(x, c00); c10 = w1.fma(x, c10); c20 = w2.fma(x, c20); c30 = w3.fma(x, c30);
+            x = FloatVector.fromArray(F, x1, o1 + i);
+            c01 = w0.fma(x, c01); c11 = w1.fma(x, c11); c21 = w2.fma(x, c21); c31 = w3.fma(x, c31);
+            x = FloatVector.fromArray(F, x2, o2 + i);
+            c02 = w0.fma(x, c02); c12 = w1.fma(x, c12); c22 = w2.fma(x, c22); c32 = w3.fma(x, c32);
+            x = FloatVector.fromArray(F, x3, o3 + i);
+            c03 = w0.fma(x, c03); c13 = w1.fma(x, c13); c23 = w2.fma(x, c23); c33 = w3.fma(x, c33);
+        }
+        out[t0 * outStride + r0] = c00.reduceLanes(ADD); out[t1 * outStride + r0] = c01.reduceLanes(ADD);
+        out[t2 * outStride + r0] = c02.reduceLanes(ADD); out[t3 * outStride + r0] = c03.reduceLanes(ADD);
+        out[t0 * outStride + r1] = c10.reduceLanes(ADD); out[t1 * outStride + r1] = c11.reduceLanes(ADD);
+        out[t2 * outStride + r1] = c12.reduceLanes(ADD); out[t3 * outStride + r1] = c13.reduceLanes(ADD);
+        out[t0 * outStride + r2] = c20.reduceLanes(ADD); out[t1 * outStride + r2] = c21.reduceLanes(ADD);
+        out[t2 * outStride + r2] = c22.reduceLanes(ADD); out[t3 * outStride + r2] = c23.reduceLanes(ADD);
+        out[t0 * outStride + r3] = c30.reduceLanes(ADD); out[t1 * outStride + r3] = c31.reduceLanes(ADD);
+        out[t2 * outStride + r3] = c32.reduceLanes(ADD); out[t3 * outStride + r3] = c33.reduceLanes(ADD);
     }
 
     /**

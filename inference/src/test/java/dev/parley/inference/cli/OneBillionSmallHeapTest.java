@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.parley.inference.testing.SyntheticModel;
+import dev.parley.inference.forge.SyntheticModel;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

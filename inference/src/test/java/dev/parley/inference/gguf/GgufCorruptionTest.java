@@ -3,7 +3,7 @@ package dev.parley.inference.gguf;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.parley.inference.model.Model;
-import dev.parley.inference.testing.SyntheticModel;
+import dev.parley.inference.forge.SyntheticModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

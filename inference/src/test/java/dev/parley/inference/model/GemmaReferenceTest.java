@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.parley.inference.gguf.GgufValue;
 import dev.parley.inference.gguf.GgufWriter;
-import dev.parley.inference.testing.SyntheticModel;
+import dev.parley.inference.forge.SyntheticModel;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;

@@ -21,7 +21,7 @@ class BatchedKernelTest {
         for (int cols : TestData.lengths(type)) {
             WeightMatrix m = WeightMatrix.of(type, TestData.randomMatrix(type, ROWS, cols, rnd), ROWS, cols);
             int xStride = cols + 3, outStride = ROWS + 2;
-            for (int n = 1; n <= 9; n++) {
+            for (int n = 1; n <= 13; n++) { // past WeightMatrix.PANEL_MIN, with a tail of activation rows
                 float[] x = TestData.randomVector(n * xStride, rnd);
                 QuantizedActivation[] xs = new QuantizedActivation[n];
                 for (int t = 0; t < n; t++) {
@@ -35,6 +35,8 @@ class BatchedKernelTest {
                 for (int t = 0; t < n; t++) {
                     assertEquals(0f, outQ[t * outStride], "row 0 is outside the range");
                     for (int r = 1; r < ROWS; r++) {
+                        // not 0: FloatVector.reduceLanes(ADD) sums lanes in order before C2 compiles a kernel and as a
+                        // tree after, so two kernels agree bit for bit only once both are compiled
                         double tol = 1e-6 * Reference.absDot(m, r, x, t * xStride) + 1e-30;
                         String at = type + " cols=" + cols + " n=" + n + " t=" + t + " r=" + r;
                         assertEquals(m.dot(r, xs[t]), outQ[t * outStride + r], tol, at + " (ggml)");
