@@ -166,11 +166,14 @@ public record SyntheticModel(int dim, int layers, int heads, int kvHeads, int ff
     }
 
     private static void matrix(GgufWriter w, String name, GgmlType type, int rows, int cols, long seed) {
-        w.addTensor(name, type, new long[] {cols, rows}, seg -> fill(seg, type, seed));
+        w.addTensor(name, type, new long[] {cols, rows}, seg -> randomWeights(seg, type, seed));
     }
 
-    /** Fills a whole tensor, chunk by chunk in parallel; every chunk is a whole number of blocks. */
-    static void fill(MemorySegment seg, GgmlType type, long seed) {
+    /**
+     * Fills a whole tensor of {@code type} (F32, F16, Q8_0, Q4_0 or Q6_K) with random weights, chunk by chunk in
+     * parallel; every chunk is a whole number of blocks. Also what the kernel benchmarks multiply.
+     */
+    public static void randomWeights(MemorySegment seg, GgmlType type, long seed) {
         long blockBytes = type.bytesFor(type.blockSize);
         long chunk = CHUNK / blockBytes * blockBytes;
         long chunks = (seg.byteSize() + chunk - 1) / chunk;
