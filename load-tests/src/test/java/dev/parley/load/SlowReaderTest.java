@@ -128,6 +128,16 @@ class SlowReaderTest {
         assertEquals(rest, t.bytesUnthrottled());
     }
 
+    @Test void pastTheDeadlineEveryReadFailsEvenWhileBytesStillArrive() throws IOException {
+        var t = new ThrottledInputStream(new ByteArrayInputStream(new byte[3000]), 10_000);
+        t.unthrottle();
+        byte[] buf = new byte[10];
+        assertEquals(10, t.read(buf, 0, buf.length));
+        t.giveUpAt(System.currentTimeMillis() - 1);
+        var e = assertThrows(java.net.SocketTimeoutException.class, () -> t.read(buf, 0, buf.length));
+        assertEquals("the reply had not ended by the reader's deadline", e.getMessage());
+    }
+
     @Test void configRefusesNonsense() {
         assertThrows(IllegalArgumentException.class, () -> new LoadConfig.SlowReaderConfig(1, 0, 1, 64, 0, 4096));
         assertThrows(IllegalArgumentException.class, () -> new LoadConfig.SlowReaderConfig(1, 100, 1, 64, 21, 4096));

@@ -148,7 +148,9 @@ final class SlowReaders {
                 }
                 sendClose();
             } catch (IOException | RuntimeException e) {
-                String why = e instanceof EOFException ? "the server closed the connection" : e.toString();
+                String why = e instanceof EOFException ? "the server closed the connection"
+                        : Thread.currentThread().isInterrupted() ? "stopped: the reader outlived its deadline (" + e.getMessage() + ")"
+                        : e.toString();
                 if (open.isEmpty()) samples.add(SlowReaderSample.error("slow" + index, why));
                 open.values().forEach(tr -> samples.add(tr.result(why)));
                 open.clear();

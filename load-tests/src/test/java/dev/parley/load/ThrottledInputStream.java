@@ -9,8 +9,9 @@ import java.net.SocketTimeoutException;
  * the kernel's small receive buffer, the TCP window closes and the server's sends back up, as with a client on a
  * starved link. {@link #unthrottle} lifts the limit (the run is over; collect how each request ended).
  *
- * <p>The socket must have a short SO_TIMEOUT: a read that times out is retried until the {@link #giveUpAt deadline},
- * so a silent server cannot block a reader forever and no frame is lost half-read.
+ * <p>Past the {@link #giveUpAt deadline} every read fails, whether the server is silent or still trickling bytes (a
+ * reply generated slowly would otherwise keep a reader going forever). The socket must have a short SO_TIMEOUT so a
+ * read waiting on a silent server notices the deadline: a read that times out before it is simply retried.
  */
 final class ThrottledInputStream extends InputStream {
     private final InputStream in;
@@ -52,6 +53,7 @@ final class ThrottledInputStream extends InputStream {
 
     @Override public int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) return 0;
+        checkDeadline();
         boolean limited = !unthrottled;
         if (limited) {
             refill();
@@ -75,9 +77,13 @@ final class ThrottledInputStream extends InputStream {
                 }
                 return n;
             } catch (SocketTimeoutException e) {
-                if (System.currentTimeMillis() > giveUpAtMs) throw new SocketTimeoutException("nothing more arrived before the reader's deadline");
+                checkDeadline();
             }
         }
+    }
+
+    private void checkDeadline() throws SocketTimeoutException {
+        if (System.currentTimeMillis() > giveUpAtMs) throw new SocketTimeoutException("the reply had not ended by the reader's deadline");
     }
 
     private void refill() {
