@@ -2,11 +2,13 @@
 # load-tests/run.sh: runs a Gatling load profile against Parley and fails when an SLO or the error budget breaks.
 #
 #   load-tests/run.sh (--model PATH | --url URL) --profile smoke|sweep|poisson
-#                     [--slo-ttft-p99-ms N] [--slo-itl-p99-ms N] [-Dname=value ...]
+#                     [--slo-ttft-p99-ms N] [--slo-itl-p99-ms N] [--serve-arg ARG ...] [-Dname=value ...]
 #
 # --model starts `parley serve` on a free loopback port, waits for /health/ready and always stops it (by PID) at the
-# end; --url targets a server that is already running. -D options go to the simulation (see LoadConfig.java:
-# -Drate=, -DdurationSeconds=, -Dlevels=, -DstepSeconds=, -DpromptWords=, -DmaxTokens=, -Dapi=ws|sse|both, ...).
+# end; --serve-arg passes one more option to it (e.g. --serve-arg --slow-reader-timeout=5). --url targets a server
+# that is already running. -D options go to the simulation (see LoadConfig.java: -Drate=, -DdurationSeconds=,
+# -Dlevels=, -DstepSeconds=, -DpromptWords=, -DmaxTokens=, -Dapi=ws|sse|both, -DslowReaders=N,
+# -DslowReaderBytesPerSecond=, ...).
 # Leaves Gatling's HTML report in load-tests/target/gatling/ and load-tests/target/summary.{json,md}.
 # Exit status: 0 passed, 1 an SLO or the error budget was broken (or the run failed), 2 bad usage or no server.
 set -euo pipefail
@@ -17,8 +19,8 @@ OUT="$HERE/target"
 # Defaults are loose on purpose: they catch hangs and collapses on a shared CI machine; pass real SLOs for real runs.
 SLO_TTFT_P99_MS=10000
 SLO_ITL_P99_MS=2000
-MODEL="" URL="" PROFILE="" EXTRA=()
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+MODEL="" URL="" PROFILE="" EXTRA=() SERVE_ARGS=()
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) MODEL="${2:?}"; shift 2 ;;
@@ -26,6 +28,7 @@ while [ $# -gt 0 ]; do
     --profile) PROFILE="${2:?}"; shift 2 ;;
     --slo-ttft-p99-ms) SLO_TTFT_P99_MS="${2:?}"; shift 2 ;;
     --slo-itl-p99-ms) SLO_ITL_P99_MS="${2:?}"; shift 2 ;;
+    --serve-arg) SERVE_ARGS+=("${2:?}"); shift 2 ;;
     -D*) EXTRA+=("$1"); shift ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown argument $1" >&2; usage ;;
@@ -34,6 +37,9 @@ done
 case "$PROFILE" in smoke|sweep|poisson) ;; *) echo "run.sh: --profile must be smoke, sweep or poisson" >&2; usage ;; esac
 if { [ -n "$MODEL" ] && [ -n "$URL" ]; } || { [ -z "$MODEL" ] && [ -z "$URL" ]; }; then
   echo "run.sh: give exactly one of --model PATH or --url URL" >&2; usage
+fi
+if [ -n "$URL" ] && [ ${#SERVE_ARGS[@]} -gt 0 ]; then
+  echo "run.sh: --serve-arg needs --model (run.sh does not start the server behind --url)" >&2; usage
 fi
 
 # The same JDK search as the root `parley` script: JAVA_HOME if it is 25+, else the usual install folders.
@@ -84,7 +90,7 @@ if [ -n "$MODEL" ]; then
     PORT=$(( 20000 + RANDOM % 40000 ))
     [ "$(http_status "$PORT" /)" = 000 ] && break
   done
-  "$ROOT/parley" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" >"$OUT/server.log" 2>&1 &
+  "$ROOT/parley" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" ${SERVE_ARGS[@]+"${SERVE_ARGS[@]}"} >"$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   echo "run.sh: started parley serve on port $PORT (pid $SERVER_PID, log $OUT/server.log)" >&2
   for i in $(seq 1 240); do
@@ -99,7 +105,7 @@ fi
 echo "run.sh: profile $PROFILE against $URL (SLO p99 TTFT ≤ $SLO_TTFT_P99_MS ms, p99 ITL ≤ $SLO_ITL_P99_MS ms, 0 errors)" >&2
 set +e
 (cd "$ROOT" && ./mvnw -B -q -pl load-tests gatling:test -Dprofile="$PROFILE" -DbaseUrl="$URL" \
-  -DsloTtftP99Ms="$SLO_TTFT_P99_MS" -DsloItlP99Ms="$SLO_ITL_P99_MS" -DoutputDir="$OUT" "${EXTRA[@]}")
+  -DsloTtftP99Ms="$SLO_TTFT_P99_MS" -DsloItlP99Ms="$SLO_ITL_P99_MS" -DoutputDir="$OUT" ${EXTRA[@]+"${EXTRA[@]}"})
 GATLING_RC=$?
 set -e
 

@@ -20,6 +20,7 @@ import java.util.List;
  * Parley under load: WebSocket chat (multi-turn sessions, a share of users who cancel mid-stream) and OpenAI SSE
  * streaming, in a closed-model concurrency sweep or open-model Poisson arrivals. Each request's timings go to the
  * {@link Recorder}; {@link #after()} writes summary.json / summary.md and the SLO verdict that run.sh acts on.
+ * Beside the Gatling users, an optional population of {@link SlowReaders} reads its replies at a trickle.
  */
 public class ChatSimulation extends Simulation {
     static final LoadConfig CONFIG = LoadConfig.fromSystemProperties();
@@ -30,6 +31,8 @@ public class ChatSimulation extends Simulation {
     private static final long POLL_MS = 20;
 
     private final long startMs = System.currentTimeMillis();
+    /** Started with the Gatling users, on threads of their own; null when the run has no slow readers. */
+    private SlowReaders slowReaders;
 
     private final HttpProtocolBuilder protocol = http.baseUrl(CONFIG.baseUrl()).wsBaseUrl(CONFIG.wsUrl())
             .acceptHeader("text/event-stream").contentTypeHeader("application/json")
@@ -144,8 +147,7 @@ public class ChatSimulation extends Simulation {
         if (both || CONFIG.api().equals("ws")) populations.add(inject(wsChat, both ? 0 : -1));
         if (both || CONFIG.api().equals("sse")) populations.add(inject(sseChat, both ? 1 : -1));
         if (populations.isEmpty()) throw new IllegalArgumentException("api must be ws, sse or both, not " + CONFIG.api());
-        Duration planned = CONFIG.closedModel() ? CONFIG.step().multipliedBy(CONFIG.levels().size()) : CONFIG.openDuration();
-        setUp(populations).protocols(protocol).maxDuration(planned.plus(CONFIG.requestTimeout()));
+        setUp(populations).protocols(protocol).maxDuration(CONFIG.loadDuration().plus(CONFIG.requestTimeout()));
     }
 
     /**
@@ -211,7 +213,15 @@ public class ChatSimulation extends Simulation {
     }
 
     @Override
+    public void before() {
+        if (CONFIG.slowReaders().connections() > 0) slowReaders = SlowReaders.start(CONFIG);
+    }
+
+    @Override
     public void after() {
-        RunReport.write(CONFIG, Recorder.snapshot());
+        // Every Gatling user is done by now, so the slow readers' fast drain can no longer disturb a measurement.
+        SlowReaderSummary slow = slowReaders == null ? SlowReaderSummary.NONE
+                : SlowReaderSummary.of(CONFIG.slowReaders(), slowReaders.finish(CONFIG.requestTimeout()));
+        RunReport.write(CONFIG, Recorder.snapshot(), slow);
     }
 }

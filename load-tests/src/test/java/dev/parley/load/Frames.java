@@ -28,10 +28,16 @@ public final class Frames {
     private Frames() {}
 
     public static String chat(String id, String session, String prompt, LoadConfig c) {
+        return chat(id, session, prompt, c.maxTokens(), c.ignoreEos(), 0);
+    }
+
+    /** @param logprobs alternatives per token to ask for; 0 leaves the field out */
+    public static String chat(String id, String session, String prompt, int maxTokens, boolean ignoreEos, int logprobs) {
         ObjectNode frame = JSON.createObjectNode().put("type", "chat").put("id", id);
         if (session != null) frame.put("session", session);
         frame.putArray("messages").addObject().put("role", "user").put("content", prompt);
-        frame.putObject("params").put("max_tokens", c.maxTokens()).put("ignore_eos", c.ignoreEos());
+        ObjectNode params = frame.putObject("params").put("max_tokens", maxTokens).put("ignore_eos", ignoreEos);
+        if (logprobs > 0) params.put("logprobs", logprobs);
         return frame.toString();
     }
 

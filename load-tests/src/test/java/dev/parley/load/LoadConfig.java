@@ -11,7 +11,28 @@ import java.util.List;
 public record LoadConfig(String profile, String baseUrl, String api, List<Integer> levels, Duration step,
                          double arrivalsPerS, Duration openDuration, int promptWords, int maxTokens, boolean ignoreEos,
                          int turns, double cancelShare, Duration requestTimeout, Double sloTtftP99Ms, Double sloItlP99Ms,
-                         Summary.GoodputSlo goodput, String outputDir) {
+                         Summary.GoodputSlo goodput, String outputDir, SlowReaderConfig slowReaders) {
+
+    /**
+     * The slow-reader population: WebSocket clients on their own sockets (not Gatling users) that read at most
+     * {@code bytesPerS} from a tiny receive buffer, so the server's sends back up (see {@link SlowReaders}).
+     *
+     * @param connections   slow-reader sockets open during the whole run, alongside the Gatling users; 0 = none
+     * @param requests      chat requests each one keeps in flight at once (one session each)
+     * @param maxTokens     per request, with ignore_eos; the backlog must outgrow the server's kernel send buffer
+     *                      (up to net.ipv4.tcp_wmem's max, 4 MiB on Linux) before Vert.x's write queue fills at all
+     * @param logprobs      alternatives per token (0–20): they make each token ~1 kB on the wire, and a delta's
+     *                      {@code tokens} array then shows exactly when the server coalesced
+     * @param receiveBuffer the socket's SO_RCVBUF, set before connecting so the TCP window stays small
+     */
+    public record SlowReaderConfig(int connections, int bytesPerS, int requests, int maxTokens, int logprobs, int receiveBuffer) {
+        public SlowReaderConfig {
+            if (connections < 0) throw new IllegalArgumentException("slowReaders must be >= 0 (got " + connections + ")");
+            if (connections > 0 && bytesPerS < 1) throw new IllegalArgumentException("slowReaderBytesPerSecond must be >= 1 (got " + bytesPerS + ")");
+            if (connections > 0 && requests < 1) throw new IllegalArgumentException("slowReaderRequests must be >= 1 (got " + requests + ")");
+            if (logprobs < 0 || logprobs > 20) throw new IllegalArgumentException("slowReaderLogprobs must be in [0, 20] (got " + logprobs + ")");
+        }
+    }
 
     public static LoadConfig fromSystemProperties() {
         String profile = prop("profile", "smoke");
@@ -37,7 +58,20 @@ public record LoadConfig(String profile, String baseUrl, String api, List<Intege
                 optionalDouble("sloTtftP99Ms"), optionalDouble("sloItlP99Ms"),
                 new Summary.GoodputSlo(Double.parseDouble(prop("goodputTtftMs", "1000")),
                         Double.parseDouble(prop("goodputTpotMs", "100"))),
-                prop("outputDir", "target"));
+                prop("outputDir", "target"),
+                // smoke keeps one small slow reader so the population's code cannot rot; its backlog (~0.5 MB) stays
+                // inside the kernel's buffers, so only a bigger run reaches the server's write-queue path.
+                new SlowReaderConfig(Integer.parseInt(prop("slowReaders", smoke ? "1" : "0")),
+                        Integer.parseInt(prop("slowReaderBytesPerSecond", "2048")),
+                        Integer.parseInt(prop("slowReaderRequests", smoke ? "2" : "4")),
+                        Integer.parseInt(prop("slowReaderMaxTokens", smoke ? "256" : "1500")),
+                        Integer.parseInt(prop("slowReaderLogprobs", "20")),
+                        Integer.parseInt(prop("slowReaderReceiveBuffer", "4096"))));
+    }
+
+    /** When the injection schedule ends: after it, slow readers start no new requests. */
+    public Duration loadDuration() {
+        return closedModel() ? step.multipliedBy(levels.size()) : openDuration;
     }
 
     public boolean closedModel() {

@@ -5,13 +5,21 @@ import java.util.List;
 
 /**
  * The run's pass/fail rule: zero errors (deliberate cancels are not errors) and, when set, p99 TTFT and p99 ITL
- * bounds. Failing it makes run.sh exit non-zero.
+ * bounds. Failing it makes run.sh exit non-zero. Slow readers count toward the error budget (a slow reader cut by
+ * the server's slow-reader limit is not an error) but never toward the latency bounds, which are the normal users'.
  */
 public record SloGate(Double ttftP99Ms, Double itlP99Ms) {
 
     /** Empty when the run passes; otherwise one readable line per broken bound. */
     public List<String> violations(Summary s) {
+        return violations(s, SlowReaderSummary.NONE);
+    }
+
+    public List<String> violations(Summary s, SlowReaderSummary slow) {
         List<String> broken = new ArrayList<>();
+        if (slow.errors() > 0) {
+            broken.add("error budget: %d slow-reader request(s) failed (budget 0): %s".formatted(slow.errors(), String.join("; ", slow.errorMessages())));
+        }
         if (s.errors() > 0) broken.add("error budget: %d request(s) failed (budget 0)".formatted(s.errors()));
         if (s.requests() == s.errors() + s.cancelled()) broken.add("no request completed normally");
         check(broken, "TTFT", s.ttftMs().p99(), ttftP99Ms);
