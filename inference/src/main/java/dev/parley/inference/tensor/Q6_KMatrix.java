@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -13,7 +12,8 @@ import jdk.incubator.vector.VectorOperators;
  * values uses ql[64n..64n+64), qh[32n..32n+32), scales[8n..8n+8). For l in 0..31, with h = qh[l]:
  * value l = (ql[l] &amp; 15 | (h &amp; 3) &lt;&lt; 4) - 32, value l+32 = (ql[l+32] &amp; 15 | (h&gt;&gt;2 &amp; 3) &lt;&lt; 4) - 32,
  * value l+64 = (ql[l] &gt;&gt; 4 | (h&gt;&gt;4 &amp; 3) &lt;&lt; 4) - 32, value l+96 = (ql[l+32] &gt;&gt; 4 | (h&gt;&gt;6) &lt;&lt; 4) - 32;
- * each 16 values share one scale; value = d * scale * q. Activations: Q8_K.
+ * each 16 values share one scale; value = d * scale * q. Activations: Q8_K. A folded format (see WeightMatrix):
+ * the ggml-compatible dot, its batched form and the panel all multiply d * scale * q with the activation's q * d.
  */
 final class Q6_KMatrix extends WeightMatrix {
     Q6_KMatrix(MemorySegment data, int rows, int cols) {
@@ -57,72 +57,84 @@ final class Q6_KMatrix extends WeightMatrix {
     }
 
     @Override
+    boolean folded() {
+        return true;
+    }
+
+    @Override
+    void decodeFolded(int row, float[] dst, int off) {
+        long base = rowOffset(row);
+        java.util.Objects.checkFromIndexSize(off, cols, dst.length);
+        for (int sb = 0; sb < blocks; sb++) {
+            long k = base + 210L * sb;
+            float d = Float.float16ToFloat(data.get(Numbers.LE_SHORT, k + 208));
+            for (int n = 0; n < 2; n++) {
+                for (int c = 0; c < 2; c++) {
+                    long ql = k + 64 * n + 16 * c, qh = k + 128 + 32 * n + 16 * c, sc = k + 192 + 8 * n + c;
+                    int o = off + 256 * sb + 128 * n + 16 * c;
+                    IntVector a = (IntVector) ByteVector.fromMemorySegment(B, data, ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector b = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    ((FloatVector) a.and(0xF).or(h.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(d * data.get(ValueLayout.JAVA_BYTE, sc)).intoArray(dst, o);
+                    ((FloatVector) b.and(0xF).or(h.and(0xC).lanewise(VectorOperators.LSHL, 2)).sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 2)).intoArray(dst, o + 32);
+                    ((FloatVector) a.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 4)).intoArray(dst, o + 64);
+                    ((FloatVector) b.lanewise(VectorOperators.LSHR, 4).or(h.and(0xC0).lanewise(VectorOperators.LSHR, 2)).sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 6)).intoArray(dst, o + 96);
+                }
+            }
+        }
+    }
+
+    /**
+     * ggml_vec_dot_q6_K_q8_K's numbers, folded: each weight (q - 32) * (d * scale), exact in float (6 + 11 + 8 bits),
+     * times the activation's q * d, one FMA per 16 values in column order (the order the panel uses).
+     */
+    @Override
+    public float dot(int row, QuantizedActivation x) {
+        checkActivation(x);
+        return dotFolded(rowOffset(row), x.scaled, 0);
+    }
+
+    @Override
     public float dot(int row, float[] x, int xOffset) {
-        long base = rowOffset(row, x, xOffset);
+        return dotFolded(rowOffset(row, x, xOffset), x, xOffset);
+    }
+
+    private float dotFolded(long base, float[] xs, int xo) {
         FloatVector acc = FloatVector.zero(F);
         for (int sb = 0; sb < blocks; sb++) {
             long off = base + 210L * sb;
             float d = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off + 208));
             for (int n = 0; n < 2; n++) {
-                for (int c = 0; c < 2; c++) { // 16-value chunk: l in [16c, 16c+16)
-                    long ql = off + 64 * n + 16 * c, qh = off + 128 + 32 * n + 16 * c, sc = off + 192 + 8 * n + c;
-                    int xi = xOffset + 256 * sb + 128 * n + 16 * c;
-                    IntVector a = (IntVector) ByteVector.fromMemorySegment(B, data, ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector b = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector q1 = a.and(0xF).or(h.and(3).lanewise(VectorOperators.LSHL, 4));
-                    IntVector q2 = b.and(0xF).or(h.and(0xC).lanewise(VectorOperators.LSHL, 2));
-                    IntVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30));
-                    IntVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.and(0xC0).lanewise(VectorOperators.LSHR, 2));
-                    FloatVector t1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).sub(32f).mul(FloatVector.fromArray(F, x, xi));
-                    FloatVector t2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).sub(32f).mul(FloatVector.fromArray(F, x, xi + 32));
-                    FloatVector t3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).sub(32f).mul(FloatVector.fromArray(F, x, xi + 64));
-                    FloatVector t4 = ((FloatVector) q4.convert(VectorOperators.I2F, 0)).sub(32f).mul(FloatVector.fromArray(F, x, xi + 96));
-                    acc = t1.fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, sc)), acc);
-                    acc = t2.fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, sc + 2)), acc);
-                    acc = t3.fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, sc + 4)), acc);
-                    acc = t4.fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, sc + 6)), acc);
-                }
+                long ql = off + 64 * n, qh = off + 128 + 32 * n, sc = off + 192 + 8 * n;
+                int xi = xo + 256 * sb + 128 * n;
+                IntVector a0 = (IntVector) ByteVector.fromMemorySegment(B, data, ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector b0 = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector h0 = (IntVector) ByteVector.fromMemorySegment(B, data, qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector a1 = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector b1 = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector h1 = (IntVector) ByteVector.fromMemorySegment(B, data, qh + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                // 16-value chunk j of this half uses scale j: q1 of l 0..15, q1 of l 16..31, q2 ..., q4 of l 16..31
+                acc = ((FloatVector) a0.and(0xF).or(h0.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0))
+                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc)).fma(FloatVector.fromArray(F, xs, xi), acc);
+                acc = ((FloatVector) a1.and(0xF).or(h1.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0))
+                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 1)).fma(FloatVector.fromArray(F, xs, xi + 16), acc);
+                acc = ((FloatVector) b0.and(0xF).or(h0.and(0xC).lanewise(VectorOperators.LSHL, 2)).sub(32).convert(VectorOperators.I2F, 0))
+                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 2)).fma(FloatVector.fromArray(F, xs, xi + 32), acc);
+                acc = ((FloatVector) b1.and(0xF).or(h1.and(0xC).lanewise(VectorOperators.LSHL, 2)).sub(32).convert(VectorOperators.I2F, 0))
+                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 3)).fma(FloatVector.fromArray(F, xs, xi + 48), acc);
+                acc = ((FloatVector) a0.lanewise(VectorOperators.LSHR, 4).or(h0.and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
+                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 4)).fma(FloatVector.fromArray(F, xs, xi + 64), acc);
+                acc = ((FloatVector) a1.lanewise(VectorOperators.LSHR, 4).or(h1.and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
+                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 5)).fma(FloatVector.fromArray(F, xs, xi + 80), acc);
+                acc = ((FloatVector) b0.lanewise(VectorOperators.LSHR, 4).or(h0.and(0xC0).lanewise(VectorOperators.LSHR, 2)).sub(32).convert(VectorOperators.I2F, 0))
+                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 6)).fma(FloatVector.fromArray(F, xs, xi + 96), acc);
+                acc = ((FloatVector) b1.lanewise(VectorOperators.LSHR, 4).or(h1.and(0xC0).lanewise(VectorOperators.LSHR, 2)).sub(32).convert(VectorOperators.I2F, 0))
+                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 7)).fma(FloatVector.fromArray(F, xs, xi + 112), acc);
             }
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** ggml_vec_dot_q6_K_q8_K: per super-block sumi = sum over 16-chunks of scale * (q . qx), then (d*dx) * sumi. */
-    @Override
-    public float dot(int row, QuantizedActivation x) {
-        checkActivation(x);
-        long base = rowOffset(row);
-        short[] qx = x.q16;
-        FloatVector acc = FloatVector.zero(F);
-        for (int sb = 0; sb < blocks; sb++) {
-            long off = base + 210L * sb;
-            IntVector accI = IntVector.zero(I);
-            for (int n = 0; n < 2; n++) {
-                for (int c = 0; c < 2; c++) {
-                    long ql = off + 64 * n + 16 * c, qh = off + 128 + 32 * n + 16 * c, sc = off + 192 + 8 * n + c;
-                    int ai = 256 * sb + 128 * n + 16 * c;
-                    ShortVector a = (ShortVector) ByteVector.fromMemorySegment(B, data, ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    ShortVector b = (ShortVector) ByteVector.fromMemorySegment(B, data, ql + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B, data, qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    short k32 = 32;
-                    ShortVector q1 = a.and((short) 0xF).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub(k32);
-                    ShortVector q2 = b.and((short) 0xF).or(h.and((short) 0xC).lanewise(VectorOperators.LSHL, 2)).sub(k32);
-                    ShortVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30)).sub(k32);
-                    ShortVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0xC0).lanewise(VectorOperators.LSHR, 2)).sub(k32);
-                    // 6-bit signed x 8-bit: |p| <= 32*128 fits int16; widened before the int8 scale multiply
-                    IntVector p1 = (IntVector) q1.mul(ShortVector.fromArray(S, qx, ai)).convertShape(VectorOperators.S2I, I, 0);
-                    IntVector p2 = (IntVector) q2.mul(ShortVector.fromArray(S, qx, ai + 32)).convertShape(VectorOperators.S2I, I, 0);
-                    IntVector p3 = (IntVector) q3.mul(ShortVector.fromArray(S, qx, ai + 64)).convertShape(VectorOperators.S2I, I, 0);
-                    IntVector p4 = (IntVector) q4.mul(ShortVector.fromArray(S, qx, ai + 96)).convertShape(VectorOperators.S2I, I, 0);
-                    accI = p1.mul(data.get(ValueLayout.JAVA_BYTE, sc)).add(accI);
-                    accI = p2.mul(data.get(ValueLayout.JAVA_BYTE, sc + 2)).add(accI);
-                    accI = p3.mul(data.get(ValueLayout.JAVA_BYTE, sc + 4)).add(accI);
-                    accI = p4.mul(data.get(ValueLayout.JAVA_BYTE, sc + 6)).add(accI);
-                }
-            }
-            float dd = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off + 208)) * x.d[sb];
-            acc = ((FloatVector) accI.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dd), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

@@ -19,8 +19,8 @@ public final class QuantizedActivation {
      */
     final float[] values;
     /**
-     * Q8_0/Q8_1: each quant times its block's scale, q * d. Exact in float (|q| &lt;= 128 times a half's 11-bit
-     * mantissa), so folded kernels that multiply these with folded weights read the same numbers ggml's integer
+     * Q8_*: each quant times its block's scale, q * d. For Q8_0/Q8_1 exact in float (|q| &lt;= 128 times a half's
+     * 11-bit mantissa; Q8_K's float scale rounds once), so folded kernels that multiply these with folded weights read the same numbers ggml's integer
      * path does, just grouped differently.
      */
     final float[] scaled;
@@ -146,6 +146,7 @@ public final class QuantizedActivation {
                     q8[b * 256 + j] = 0;
                     q16[b * 256 + j] = 0;
                     values[b * 256 + j] = 0;
+                    scaled[b * 256 + j] = 0;
                 }
                 for (int j = 0; j < 16; j++) bsums[b * 16 + j] = 0;
                 continue;
@@ -163,6 +164,7 @@ public final class QuantizedActivation {
                 bsums[b * 16 + j] = sum;
             }
             d[b] = 1 / iscale;
+            for (int j = 0; j < 256; j++) scaled[b * 256 + j] = values[b * 256 + j] * d[b];
         }
     }
 
