@@ -38,27 +38,31 @@ final class ChatSocket {
     private final ChatService chat;
     private final SessionStore sessions;
     private final ServerConfig config;
-    private final Set<ServerWebSocket> openSockets;
+    private final Set<ChatSocket> openSockets;
+    private final InFlight active;
     private final Tokenizer tokenizer;
     private final Map<String, WsRequest> inFlight = new LinkedHashMap<>();
     /** Request ids waiting for the session store to answer (not yet in flight, but taken). */
     private final Set<String> awaitingSession = new HashSet<>();
     private boolean closed;
+    /** The server stopped taking work: this socket closes with 1001 once its last request has ended. */
+    private boolean draining;
     private long slowReaderTimer = -1;
 
     ChatSocket(ServerWebSocket ws, Context context, ChatService chat, SessionStore sessions, ServerConfig config,
-               Set<ServerWebSocket> openSockets) {
+               Set<ChatSocket> openSockets, InFlight active) {
         this.ws = ws;
         this.context = context;
         this.chat = chat;
         this.sessions = sessions;
         this.config = config;
         this.openSockets = openSockets;
+        this.active = active;
         this.tokenizer = chat.model().model().tokenizer();
     }
 
     void start() {
-        openSockets.add(ws);
+        openSockets.add(this);
         ws.textMessageHandler(this::onText);
         ws.binaryMessageHandler(b -> sendError(null, bad("binary frames are not supported: send JSON text frames")));
         ws.drainHandler(v -> onDrain());
@@ -105,8 +109,8 @@ final class ChatSocket {
         if (f.messages() == null || f.messages().isEmpty()) throw bad("chat needs a non-empty 'messages' array");
         for (int i = 0; i < f.messages().size(); i++) ChatMessage.validate(f.messages().get(i), "messages[" + i + "]");
         SamplingParams params = f.params() == null ? ChatParams.defaults() : f.params().toSamplingParams();
-        withSession(f.session() == null ? sessions.create() : sessions.get(f.session()), id, session -> {
-            reserve(session, id);
+        refuseWhileDraining();
+        withSession(f.session() == null ? sessions.create(id) : sessions.reserve(f.session(), id), id, session -> {
             List<ChatMessage> conversation = new ArrayList<>(session.history());
             conversation.addAll(f.messages());
             generate(id, session, conversation, params, received);
@@ -116,17 +120,11 @@ final class ChatSocket {
     private void regenerate(ClientFrame f, long received) {
         String id = newRequestId(f);
         SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
-        withSession(existingSession(f), id, session -> {
-            reserve(session, id);
-            try {
-                List<ChatMessage> history = session.history();
-                if (history.isEmpty() || !history.getLast().role().equals("assistant"))
-                    throw bad("nothing to regenerate: the session's last message is not an assistant reply");
-                generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), received);
-            } catch (RuntimeException e) {
-                session.release(id);
-                throw e;
-            }
+        withSession(existingSession(f, id), id, session -> {
+            List<ChatMessage> history = session.history();
+            if (history.isEmpty() || !history.getLast().role().equals("assistant"))
+                throw bad("nothing to regenerate: the session's last message is not an assistant reply");
+            generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), received);
         });
     }
 
@@ -136,47 +134,80 @@ final class ChatSocket {
         if (f.index() == null) throw bad("edit needs 'index' (the message to replace)");
         if (f.content() == null) throw bad("edit needs 'content' (the new text)");
         SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
-        withSession(existingSession(f), id, session -> {
-            reserve(session, id);
-            try {
-                List<ChatMessage> history = session.history();
-                int k = f.index();
-                if (k < 0 || k >= history.size())
-                    throw bad("index " + k + " is out of range: the session has " + history.size() + " messages");
-                List<ChatMessage> conversation = new ArrayList<>(history.subList(0, k));
-                conversation.add(new ChatMessage(history.get(k).role(), f.content()));
-                generate(id, session, conversation, paramsOrLast(params, session), received);
-            } catch (RuntimeException e) {
-                session.release(id);
-                throw e;
-            }
+        withSession(existingSession(f, id), id, session -> {
+            List<ChatMessage> history = session.history();
+            int k = f.index();
+            if (k < 0 || k >= history.size())
+                throw bad("index " + k + " is out of range: the session has " + history.size() + " messages");
+            List<ChatMessage> conversation = new ArrayList<>(history.subList(0, k));
+            conversation.add(new ChatMessage(history.get(k).role(), f.content()));
+            generate(id, session, conversation, paramsOrLast(params, session), received);
         });
     }
 
     /**
-     * Continues with the session once the store answers (a shared store answers over the network: the event loop
-     * is not held meanwhile). A store failure, or a refusal thrown by {@code then}, is this request's error frame.
+     * Continues with the session, reserved for request {@code id}, once the store answers (a shared store answers over
+     * the network: the event loop is not held meanwhile). A store failure is this request's error frame; so is a
+     * refusal thrown by {@code then}, sent once the reservation is released.
      */
     private void withSession(Future<Session> lookup, String id, Consumer<Session> then) {
         awaitingSession.add(id);
+        active.begin();
         lookup.onComplete(ar -> onContext(() -> {
             awaitingSession.remove(id);
-            if (gone()) return; // nobody to answer; a session created meanwhile simply idles out
+            if (ar.failed()) {
+                sendError(id, ar.cause() instanceof ChatException e ? e
+                        : new ChatException(ErrorCode.INTERNAL, "session lookup failed: " + ar.cause()));
+                requestEnded();
+                return;
+            }
+            Session session = ar.result();
+            if (gone()) { // nobody to answer
+                sessions.release(session, id, false).onComplete(x -> onContext(this::requestEnded));
+                return;
+            }
             try {
-                then.accept(sessionOrThrow(ar));
-            } catch (ChatException e) {
-                sendError(id, e);
+                then.accept(session);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "internal error preparing request " + id, e);
-                sendError(id, new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage()));
+                ChatException refusal = e instanceof ChatException c ? c : new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage());
+                if (!(e instanceof ChatException)) LOG.log(Level.WARNING, "internal error preparing request " + id, e);
+                sessions.release(session, id, false).onComplete(x -> onContext(() -> {
+                    sendError(id, refusal);
+                    requestEnded();
+                }));
             }
         }));
     }
 
-    private static Session sessionOrThrow(AsyncResult<Session> ar) {
-        if (ar.succeeded()) return ar.result();
-        if (ar.cause() instanceof ChatException e) throw e;
-        throw new ChatException(ErrorCode.INTERNAL, "session lookup failed: " + ar.cause());
+    /** A request's last frame went out (or nobody is left to receive it). */
+    private void requestEnded() {
+        active.end();
+        closeIfDrained();
+    }
+
+    /** The server stopped taking work (shutdown): close now if idle, else after the last request's end. */
+    void drain() {
+        onContext(() -> {
+            draining = true;
+            closeIfDrained();
+        });
+    }
+
+    /** The drain timed out: close now, which cancels whatever still runs. */
+    void goAway() {
+        onContext(() -> {
+            if (!gone()) ws.close((short) 1001, "server shutting down");
+        });
+    }
+
+    private void closeIfDrained() {
+        if (draining && inFlight.isEmpty() && awaitingSession.isEmpty() && !gone()) ws.close((short) 1001, "server shutting down");
+    }
+
+    /** Refused before touching the store: the socket is about to be closed as going away. */
+    private void refuseWhileDraining() {
+        if (draining || !chat.accepting())
+            throw new ChatException(ErrorCode.OVERLOADED, "the server is shutting down: reconnect", ChatService.RETRY_AFTER_MS);
     }
 
     /** Store callbacks may arrive on another thread; this socket's state is only touched on its own context. */
@@ -199,8 +230,7 @@ final class ChatSocket {
         List<ChatMessage> turn = List.copyOf(conversation);
         chat.chatPrompt(turn).onComplete(ar -> {
             if (req.cancelled) { // cancelled (or the socket closed) while the prompt was being formatted
-                req.end();
-                send(new WsFrames.Done(id, "cancelled", new WsFrames.Usage(0, 0, 0), new WsFrames.Timings(null, 0)));
+                req.end(false, ok -> send(new WsFrames.Done(id, "cancelled", new WsFrames.Usage(0, 0, 0), new WsFrames.Timings(null, 0))));
                 return;
             }
             try {
@@ -210,12 +240,10 @@ final class ChatSocket {
                 req.run = chat.start(prompt, params, context, req);
                 session.commit(turn, params); // `started` follows when the engine admits it (WsRequest.admitted)
             } catch (ChatException e) {
-                req.end();
-                sendError(id, e);
+                req.end(false, ok -> sendError(id, e));
             } catch (Throwable e) {
                 LOG.log(Level.WARNING, "preparing request " + id + " failed", e);
-                req.end();
-                sendError(id, new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage()));
+                req.end(false, ok -> sendError(id, new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage())));
             }
         });
     }
@@ -228,14 +256,10 @@ final class ChatSocket {
         return id;
     }
 
-    private Future<Session> existingSession(ClientFrame f) {
+    private Future<Session> existingSession(ClientFrame f, String id) {
         if (f.session() == null) throw bad(f.type() + " needs 'session'");
-        return sessions.get(f.session());
-    }
-
-    private static void reserve(Session session, String id) {
-        if (!session.reserve(id))
-            throw bad("session " + session.id() + " is busy with request '" + session.busyWith() + "': cancel it or wait for its done frame");
+        refuseWhileDraining();
+        return sessions.reserve(f.session(), id);
     }
 
     private static SamplingParams paramsOrLast(SamplingParams given, Session session) {
@@ -265,7 +289,7 @@ final class ChatSocket {
 
     private void onClose() {
         closed = true;
-        openSockets.remove(ws);
+        openSockets.remove(this);
         if (slowReaderTimer >= 0) context.owner().cancelTimer(slowReaderTimer);
         // generation must not run on for a client that left; the engine stops them at its next step
         for (WsRequest r : inFlight.values()) r.cancel();
@@ -331,10 +355,17 @@ final class ChatSocket {
             if (run != null) run.cancel();
         }
 
-        /** The request is over: forget it and free its session. */
-        void end() {
-            inFlight.remove(id);
-            session.release(id);
+        /**
+         * The request is over: frees its session (saving the turn first when asked), then sends its last frame,
+         * so a client told may go on with the session at once, on any server. {@code last} learns whether the save
+         * (if any) succeeded.
+         */
+        void end(boolean save, Consumer<AsyncResult<Void>> last) {
+            sessions.release(session, id, save).onComplete(ar -> onContext(() -> {
+                inFlight.remove(id);
+                last.accept(ar);
+                requestEnded();
+            }));
         }
 
         @Override public void token(TokenEvent e) {
@@ -370,21 +401,21 @@ final class ChatSocket {
                     new WsFrames.Timings(ttft < 0 ? null : ttft / 1e6, ChatService.decodeTokensPerSecond(c)));
             // `done` acknowledges the turn, so it goes out only once the turn is saved: a replica going away after it
             // loses nothing the client was told about. The session stays reserved until then.
-            sessions.save(session).onComplete(ar -> onContext(() -> {
-                end();
+            end(true, ar -> {
                 if (ar.succeeded()) send(done);
                 else sendError(id, ar.cause() instanceof ChatException e ? e
                         : new ChatException(ErrorCode.INTERNAL, "saving the turn failed: " + ar.cause()));
-            }));
+            });
         }
 
         @Override public void failed(RuntimeException error) {
             LOG.log(Level.WARNING, "request " + id + " failed in the engine", error);
             flush(true);
             // the committed turn (without a reply) is kept, as a single server keeps it; best effort
-            sessions.save(session).onFailure(e -> LOG.log(Level.INFO, "request " + id + ": saving the session failed: " + e.getMessage()));
-            end();
-            sendError(id, new ChatException(ErrorCode.INTERNAL, "generation failed: " + error.getMessage()));
+            end(true, ar -> {
+                if (ar.failed()) LOG.log(Level.INFO, "request " + id + ": saving the session failed: " + ar.cause().getMessage());
+                sendError(id, new ChatException(ErrorCode.INTERNAL, "generation failed: " + error.getMessage()));
+            });
         }
 
         private WsFrames.TokenInfo tokenInfo(TokenLogprobs lp) {

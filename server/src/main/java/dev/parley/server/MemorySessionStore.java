@@ -12,21 +12,33 @@ final class MemorySessionStore implements SessionStore {
         this.live = new LiveSessions(vertx, max, ttl);
     }
 
-    @Override public Future<Session> create() {
+    @Override public Future<Session> create(String requestId) {
         try {
-            return Future.succeededFuture(live.create());
+            Session s = live.create();
+            s.reserve(requestId); // nobody else knows the id yet
+            return Future.succeededFuture(s);
         } catch (ChatException e) {
             return Future.failedFuture(e);
         }
+    }
+
+    @Override public Future<Session> reserve(String id, String requestId) {
+        Session s = live.find(id);
+        if (s == null) return Future.failedFuture(SessionStores.notFound(id));
+        if (!s.reserve(requestId)) return Future.failedFuture(SessionStores.busyHere(s));
+        return Future.succeededFuture(s);
+    }
+
+    /** The session object is the store: its state is already where the next lookup reads it. */
+    @Override public Future<Void> release(Session session, String requestId, boolean save) {
+        session.release(requestId);
+        return Future.succeededFuture();
     }
 
     @Override public Future<Session> get(String id) {
         Session s = live.find(id);
         return s != null ? Future.succeededFuture(s) : Future.failedFuture(SessionStores.notFound(id));
     }
-
-    /** The session object is the store: its state is already where the next lookup reads it. */
-    @Override public Future<Void> save(Session session) { return Future.succeededFuture(); }
 
     @Override public int size() { return live.size(); }
 

@@ -31,13 +31,21 @@ final class OpenAiApi {
 
     private final Supplier<ChatService> chat;
     private final Set<String> apiKeys;
+    private final InFlight active;
 
-    OpenAiApi(Supplier<ChatService> chat, Set<String> apiKeys) {
+    OpenAiApi(Supplier<ChatService> chat, Set<String> apiKeys, InFlight active) {
         this.chat = chat;
         this.apiKeys = apiKeys;
+        this.active = active;
     }
 
     void mount(Router router) {
+        // a drain waits for every response to end (a stream's last chunks are written after the engine finished)
+        router.post("/v1/*").handler(ctx -> {
+            active.begin();
+            ctx.addEndHandler(v -> active.end());
+            ctx.next();
+        });
         router.route("/v1/*").handler(ctx -> {
             if (ApiKeys.allows(apiKeys, ctx.request(), false)) ctx.next();
             else fail(ctx, new ChatException(ErrorCode.UNAUTHORIZED, "missing or invalid API key (send Authorization: Bearer KEY)"));

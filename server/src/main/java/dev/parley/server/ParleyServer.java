@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -19,11 +18,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ParleyServer {
     private static final System.Logger LOG = System.getLogger(ParleyServer.class.getName());
+    /** After the drain timeout, how long cancelled requests get to end (and release their sessions) before the store closes. */
+    private static final long CANCEL_GRACE_NANOS = 2_000_000_000L;
 
     private final Vertx vertx;
     private final ServerConfig config;
     private final ServerMetrics metrics;
-    private final Set<ServerWebSocket> sockets = ConcurrentHashMap.newKeySet();
+    private final Set<ChatSocket> sockets = ConcurrentHashMap.newKeySet();
+    private final InFlight active = new InFlight();
     private volatile ChatService chat;
     private volatile boolean draining;
     private SessionStore sessions;
@@ -47,7 +49,7 @@ public final class ParleyServer {
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/v1/chat/ws").handler(this::upgrade);
         router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxFrameBytes()));
-        new OpenAiApi(this::chatService, config.apiKeys()).mount(router);
+        new OpenAiApi(this::chatService, config.apiKeys(), active).mount(router);
         WebUi.mount(router);
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 // The hard limit closes the socket; frames between our own limit and this one get an error frame instead.
@@ -64,7 +66,11 @@ public final class ParleyServer {
         chat = new ChatService(vertx, model, metrics, config.maxWaitingTokens());
     }
 
-    ChatService chatService() { return draining ? null : chat; }
+    /** The service while it takes new work: null before the model is loaded and once a shutdown stopped taking work. */
+    ChatService chatService() {
+        ChatService c = chat;
+        return c != null && c.accepting() ? c : null;
+    }
 
     public ServerMetrics metrics() { return metrics; }
 
@@ -93,30 +99,46 @@ public final class ParleyServer {
         if (protocol == null) ctx.request().headers().remove("Sec-WebSocket-Protocol");
         else ctx.request().headers().set("Sec-WebSocket-Protocol", protocol);
         ctx.request().toWebSocket()
-                .onSuccess(ws -> new ChatSocket(ws, vertx.getOrCreateContext(), c, sessions, config, sockets).start()).onFailure(e -> LOG.log(Level.DEBUG, "WebSocket upgrade failed: " + e));
+                .onSuccess(ws -> new ChatSocket(ws, vertx.getOrCreateContext(), c, sessions, config, sockets, active).start())
+                .onFailure(e -> LOG.log(Level.DEBUG, "WebSocket upgrade failed: " + e));
     }
 
     /**
-     * Graceful shutdown: readiness goes false and no new work is accepted, in-flight requests may finish until
-     * the drain timeout, then sockets close with 1001 (going away). Blocks the calling (non-event-loop) thread.
+     * Graceful shutdown. Readiness turns 503 at once, but new work is still taken for the shutdown delay, so a load
+     * balancer polling readiness stops sending connections here before any is refused. Then new requests, upgrades
+     * and HTTP calls are refused (overloaded / 503), idle WebSockets are closed with 1001 (going away) and busy ones
+     * right after their last request's final frame; requests in flight run to their end for up to the drain timeout,
+     * after which whatever remains is closed (which cancels it). Blocks the calling (non-event-loop) thread.
      */
     public void shutdown() {
         draining = true;
+        sleep(config.shutdownDelay().toMillis());
         ChatService c = chat;
-        if (c != null) {
-            c.stopAccepting();
-            long deadline = System.nanoTime() + config.drainTimeout().toNanos();
-            while (System.nanoTime() < deadline && (c.model().engine().runningCount() + c.model().engine().waitingCount()) > 0) {
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
-        for (ServerWebSocket ws : sockets) ws.close((short) 1001, "server shutting down");
+        if (c != null) c.stopAccepting();
+        for (ChatSocket s : sockets) s.drain();
+        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+        while (System.nanoTime() < deadline && busy(c)) sleep(20);
+        if (busy(c)) LOG.log(Level.WARNING, "drain timeout: " + active.count() + " requests still running are cancelled");
+        for (ChatSocket s : sockets) s.goAway();
+        // cancelled requests end at the engine's next step; letting them release their sessions spares other replicas
+        // the wait for an abandoned lease to lapse
+        long cancelDeadline = System.nanoTime() + CANCEL_GRACE_NANOS;
+        while (System.nanoTime() < cancelDeadline && active.count() > 0) sleep(10);
         if (http != null) http.close().await();
         if (sessions != null) sessions.close().await();
+    }
+
+    /** Requests not answered to their end yet, or work the engine still has (a request may end before its engine run). */
+    private boolean busy(ChatService c) {
+        return active.count() > 0 || (c != null && c.model().engine().runningCount() + c.model().engine().waitingCount() > 0);
+    }
+
+    private static void sleep(long ms) {
+        if (ms <= 0) return;
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

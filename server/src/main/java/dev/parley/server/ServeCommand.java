@@ -58,7 +58,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--session-store", paramLabel = "STORE", defaultValue = "${PARLEY_SESSION_STORE:-memory}",
             description = "where sessions live: memory (this process) or redis://HOST:PORT/DB, shared by replicas so any of them can resume a session (default ${DEFAULT-VALUE}) [PARLEY_SESSION_STORE]") String sessionStore;
     @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_DRAIN_TIMEOUT:-10}",
-            description = "on SIGTERM, how long in-flight requests may finish (default ${DEFAULT-VALUE}) [PARLEY_DRAIN_TIMEOUT]") long drainTimeout;
+            description = "on SIGTERM, how long in-flight requests may finish once new work is refused (default ${DEFAULT-VALUE}) [PARLEY_DRAIN_TIMEOUT]") long drainTimeout;
+    @Option(names = "--shutdown-delay", paramLabel = "SECONDS", defaultValue = "${PARLEY_SHUTDOWN_DELAY:-0}",
+            description = "on SIGTERM, how long readiness already says 503 while new work is still taken, so a load balancer polling readiness stops routing here first; the drain follows (default ${DEFAULT-VALUE}; on Kubernetes the preStop sleep does this) [PARLEY_SHUTDOWN_DELAY]") long shutdownDelay;
+    @Option(names = "--session-lease-ttl", paramLabel = "SECONDS", defaultValue = "${PARLEY_SESSION_LEASE_TTL:-10}",
+            description = "with a Redis session store: how long a busy session stays locked after its replica died (renewed while a request runs) (default ${DEFAULT-VALUE}) [PARLEY_SESSION_LEASE_TTL]") double sessionLeaseTtl;
     @Option(names = "--allowed-origins", paramLabel = "ORIGINS", split = ",", defaultValue = "${PARLEY_ALLOWED_ORIGINS}",
             description = "comma-separated Origins (scheme://host[:port], or *) allowed to open the WebSocket; default: the server's own host and localhost [PARLEY_ALLOWED_ORIGINS]") List<String> allowedOrigins;
     @Option(names = "--slow-reader-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_SLOW_READER_TIMEOUT:-30}",
@@ -84,7 +88,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig config = new ServerConfig(host, port, keys, maxFrameBytes, maxSessions, Duration.ofSeconds(sessionTtl),
                 Duration.ofSeconds(slowReaderTimeout), Duration.ofSeconds(drainTimeout), new EngineConfig(maxRunning, maxWaiting, prefillChunk, mode),
                 template, allowedOrigins == null ? Set.of() : Set.copyOf(allowedOrigins), ServerConfig.DEFAULT_MAX_PENDING_CHARS,
-                maxWaitingTokens, sessionStore);
+                maxWaitingTokens, sessionStore, Duration.ofSeconds(shutdownDelay), Duration.ofMillis(Math.round(sessionLeaseTtl * 1000)));
 
         Vertx vertx = Vertx.vertx();
         ParleyServer server = new ParleyServer(vertx, config);
@@ -111,16 +115,29 @@ final class ServeCommand implements Callable<Integer> {
                 (System.nanoTime() - t0) / 1e9, served.contextLength(), served.formatter().templateName());
         server.serve(served);
 
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("parley-shutdown").unstarted(() -> {
-            err.println("parley serve: shutting down (draining for up to " + drainTimeout + " s)");
+        Runnable stop = () -> {
+            err.println("parley serve: shutting down (readiness 503; new work taken for " + shutdownDelay
+                    + " s more, then draining for up to " + drainTimeout + " s)");
+            long t = System.nanoTime();
             server.shutdown();
             served.close();
             vertx.close().await();
-            stopped.countDown();
-        }));
-        stopped.await(); // until SIGTERM/SIGINT; the hook does the work
-        return 0;
+            err.printf("parley serve: stopped after %.1f s%n", (System.nanoTime() - t) / 1e9);
+        };
+        CountDownLatch signalled = new CountDownLatch(1);
+        if (!Termination.trap(signalled::countDown, err)) {
+            // signals cannot be handled here (e.g. -Xrs): drain in a shutdown hook; the exit code is then the JVM's (143)
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("parley-shutdown").unstarted(() -> {
+                stop.run();
+                stopped.countDown();
+            }));
+            stopped.await();
+            return 0;
+        }
+        signalled.await(); // until SIGTERM/SIGINT
+        stop.run();
+        return 0; // drained: a clean exit, so an orchestrator does not report the replica as failed
     }
 
     private static String read(Path file) {

@@ -74,6 +74,14 @@ public final class Session {
         touch();
     }
 
+    /** Takes the saved state (the caller holds the session on every replica, so the store's copy is the latest). */
+    synchronized void restore(State state) {
+        history.clear();
+        history.addAll(state.history());
+        lastParams = state.lastParams();
+        touch();
+    }
+
     synchronized void touch() { lastUsedNanos = System.nanoTime(); }
 
     synchronized boolean idleLongerThan(long nanos) {

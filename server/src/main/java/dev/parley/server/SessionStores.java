@@ -12,7 +12,7 @@ final class SessionStores {
     static SessionStore open(Vertx vertx, ServerConfig config) {
         validate(config.sessionStore());
         if (config.sessionStore().equals(MEMORY)) return new MemorySessionStore(vertx, config.maxSessions(), config.sessionTtl());
-        return new RedisSessionStore(vertx, config.sessionStore(), config.maxSessions(), config.sessionTtl());
+        return new RedisSessionStore(vertx, config.sessionStore(), config.maxSessions(), config.sessionTtl(), config.sessionLeaseTtl());
     }
 
     /** Rejects a value that names neither store, at startup rather than at the first chat. */
@@ -30,6 +30,18 @@ final class SessionStores {
         String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
         if (!path.isEmpty() && !path.matches("\\d+"))
             throw new IllegalArgumentException("session store URI '" + store + "': the path must be a database number" + hint);
+    }
+
+    /** The one-request-at-a-time rule (server/PROTOCOL.md): the same code whichever replica runs the other request. */
+    static ChatException busyHere(Session s) {
+        return new ChatException(ErrorCode.BAD_REQUEST, "session " + s.id() + " is busy with request '" + s.busyWith()
+                + "': cancel it or wait for its done frame");
+    }
+
+    /** Busy with a request on another replica: it cannot be cancelled from here, so the client is told when to retry. */
+    static ChatException busyElsewhere(String id, long retryAfterMs) {
+        return new ChatException(ErrorCode.BAD_REQUEST, "session " + id + " is busy with a request on another server:"
+                + " wait for its done frame (or retry after " + retryAfterMs + " ms if that server went away)", retryAfterMs);
     }
 
     static ChatException notFound(String id) {

@@ -20,6 +20,7 @@ final class RawWebSocket implements AutoCloseable {
     private final DataInputStream in;
     private final OutputStream out;
     private final SecureRandom random = new SecureRandom();
+    private int closeCode;
 
     private RawWebSocket(Socket socket) throws IOException {
         this.socket = socket;
@@ -80,12 +81,23 @@ final class RawWebSocket implements AutoCloseable {
             byte[] payload = new byte[(int) len];
             in.readFully(payload);
             int opcode = b0 & 0x0f;
-            if (opcode == 0x8) return null;
+            if (opcode == 0x8) {
+                closeCode = payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+                return null;
+            }
             if (opcode == 0x1) return new String(payload, StandardCharsets.UTF_8);
         }
     }
 
     InputStream input() { return in; }
+
+    void soTimeout(int ms) throws IOException { socket.setSoTimeout(ms); }
+
+    /** The client side's port: what a proxy in front of the server sees as this connection's source port. */
+    int localPort() { return socket.getLocalPort(); }
+
+    /** The status code of the server's close frame (1005 when it had none); 0 until {@link #nextText} met one. */
+    int closeCode() { return closeCode; }
 
     @Override public void close() throws IOException {
         socket.close();

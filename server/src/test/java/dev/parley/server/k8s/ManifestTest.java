@@ -481,9 +481,10 @@ class ManifestTest {
             if (preStop.getExec() != null) assertEquals("sleep", preStop.getExec().getCommand().getFirst());
             assertTrue(sleep >= 5, overlay + ": the preStop sleep must let endpoints drop the pod first");
             long drain = Long.parseLong(s.get("--drain-timeout"));
+            long delay = Long.parseLong(s.get("--shutdown-delay")); // readiness 503 but still serving, before the drain
             long grace = pod.getTerminationGracePeriodSeconds();
-            assertTrue(grace > sleep + drain, overlay + ": terminationGracePeriodSeconds " + grace
-                    + " must exceed the preStop sleep " + sleep + " + drain timeout " + drain);
+            assertTrue(grace > sleep + delay + drain, overlay + ": terminationGracePeriodSeconds " + grace
+                    + " must exceed the preStop sleep " + sleep + " + shutdown delay " + delay + " + drain timeout " + drain);
 
             // Files the server reads: the model under a mounted volume, the API keys in a mounted Secret key.
             assertMountedFile(pod, c, s.get("--model"), false);
