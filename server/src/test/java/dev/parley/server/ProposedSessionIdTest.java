@@ -14,6 +14,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -133,7 +134,11 @@ class ProposedSessionIdTest {
             onA.send(chat("x", id, true, "From replica A"));
             onB.send(chat("x", id, true, "From replica B"));
             CompletableFuture<WsClient.Result> endA = endOf(onA), endB = endOf(onB);
-            CompletableFuture.anyOf(endA, endB).get(20, TimeUnit.SECONDS);
+            try {
+                CompletableFuture.anyOf(endA, endB).get(20, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                throw new AssertionError("neither request was refused: both took the session (or neither could)");
+            }
             boolean aLost = endA.isDone();
             WsClient.Result loser = (aLost ? endA : endB).get();
             assertNotNull(loser.error, "the first to end must be the refused one: " + loser.text);
