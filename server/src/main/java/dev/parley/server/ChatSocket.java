@@ -109,8 +109,7 @@ final class ChatSocket {
         if (f.messages() == null || f.messages().isEmpty()) throw bad("chat needs a non-empty 'messages' array");
         for (int i = 0; i < f.messages().size(); i++) ChatMessage.validate(f.messages().get(i), "messages[" + i + "]");
         SamplingParams params = f.params() == null ? ChatParams.defaults() : f.params().toSamplingParams();
-        refuseWhileDraining();
-        withSession(f.session() == null ? sessions.create(id) : sessions.reserve(f.session(), id), id, session -> {
+        withSession(chatSession(f, id), id, session -> {
             List<ChatMessage> conversation = new ArrayList<>(session.history());
             conversation.addAll(f.messages());
             generate(id, session, conversation, params, received);
@@ -256,8 +255,24 @@ final class ChatSocket {
         return id;
     }
 
+    /**
+     * A chat's session: a new one with a server-assigned id, the named one, or with {@code create_session} the named one
+     * created if it does not exist yet. Only an explicit flag creates: a client resuming a session that expired must
+     * learn so ({@code not_found}) rather than silently continue an empty conversation. Checks come before the store is
+     * touched.
+     */
+    private Future<Session> chatSession(ClientFrame f, String id) {
+        boolean create = Boolean.TRUE.equals(f.createSession());
+        if (create && f.session() == null) throw bad("create_session needs 'session': the id you propose for the new session");
+        String proposed = create ? SessionIds.requireProposable(f.session()) : null;
+        refuseWhileDraining();
+        if (create) return sessions.reserveOrCreate(proposed, id);
+        return f.session() == null ? sessions.create(id) : sessions.reserve(f.session(), id);
+    }
+
     private Future<Session> existingSession(ClientFrame f, String id) {
         if (f.session() == null) throw bad(f.type() + " needs 'session'");
+        if (f.createSession() != null) throw bad("create_session is only for chat: " + f.type() + " works on an existing session");
         refuseWhileDraining();
         return sessions.reserve(f.session(), id);
     }

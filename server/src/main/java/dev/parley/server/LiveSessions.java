@@ -1,9 +1,7 @@
 package dev.parley.server;
 
 import io.vertx.core.Vertx;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -13,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class LiveSessions {
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
-    private final SecureRandom random = new SecureRandom();
     private final int max;
     private final long ttlNanos;
     private final Vertx vertx;
@@ -30,9 +27,7 @@ final class LiveSessions {
     /** A new session with an unguessable id (ids are the only key needed to resume a conversation). */
     Session create() {
         ensureRoom();
-        byte[] bytes = new byte[16];
-        random.nextBytes(bytes);
-        Session s = new Session("s-" + HexFormat.of().formatHex(bytes));
+        Session s = new Session(SessionIds.random());
         sessions.put(s.id(), s);
         return s;
     }
@@ -44,7 +39,10 @@ final class LiveSessions {
         return s;
     }
 
-    /** The live session with this id, or a new object for it (a session another replica started). */
+    /**
+     * The live session with this id, or a new object for it (a session another replica started, or one a client
+     * proposes). Atomic per id: concurrent callers get the same object, whose reservation then admits one of them.
+     */
     Session findOrAdd(String id) {
         Session s = find(id);
         if (s != null) return s;

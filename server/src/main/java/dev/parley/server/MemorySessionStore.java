@@ -29,6 +29,18 @@ final class MemorySessionStore implements SessionStore {
         return Future.succeededFuture(s);
     }
 
+    /** findOrAdd hands every caller the same object, and its reservation admits one request. */
+    @Override public Future<Session> reserveOrCreate(String id, String requestId) {
+        Session s;
+        try {
+            s = live.findOrAdd(id);
+        } catch (ChatException e) {
+            return Future.failedFuture(e);
+        }
+        if (!s.reserve(requestId)) return Future.failedFuture(SessionStores.busyHere(s));
+        return Future.succeededFuture(s);
+    }
+
     /** The session object is the store: its state is already where the next lookup reads it. */
     @Override public Future<Void> release(Session session, String requestId, boolean save) {
         session.release(requestId);

@@ -12,6 +12,7 @@ import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,7 @@ final class RedisSessionStore implements SessionStore {
     /** A store that does not answer within this is reported unavailable, so a session operation never hangs. */
     static final long TIMEOUT_MS = 3000;
     private static final long RETRY_AFTER_MS = 1000;
+    private static final Session.State EMPTY = new Session.State(List.of(), null);
 
     /** KEYS: session, lease. ARGV: state, session TTL s, token, lease ms. 1 = created (and leased), 0 = id taken. */
     private static final String CREATE = """
@@ -46,12 +48,20 @@ final class RedisSessionStore implements SessionStore {
               return 1
             end
             return 0""";
-    /** KEYS: session, lease. ARGV: token, lease ms, session TTL s. {0} no session, {1, pttl} busy, {2, state} leased. */
+    /**
+     * KEYS: session, lease. ARGV: token, lease ms, session TTL s, initial state ('' = do not create). {0} no session,
+     * {1, pttl} busy, {2, state} leased, {3} created (and leased). Creating a client-proposed id is this same script,
+     * so two replicas creating one id at once serialize in Redis: the first creates it, the second finds it leased.
+     */
     private static final String RESERVE = """
             local state = redis.call('GET', KEYS[1])
-            if not state then return {0} end
+            if not state and ARGV[4] == '' then return {0} end
             if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
               return {1, redis.call('PTTL', KEYS[2])}
+            end
+            if not state then
+              redis.call('SET', KEYS[1], ARGV[4], 'EX', ARGV[3])
+              return {3}
             end
             redis.call('EXPIRE', KEYS[1], ARGV[3])
             return {2, state}""";
@@ -111,6 +121,15 @@ final class RedisSessionStore implements SessionStore {
     }
 
     @Override public Future<Session> reserve(String id, String requestId) {
+        return reserve(id, requestId, "");
+    }
+
+    @Override public Future<Session> reserveOrCreate(String id, String requestId) {
+        return reserve(id, requestId, SessionCodec.encode(EMPTY));
+    }
+
+    /** {@code initialState}: what a session created under this id starts with; empty = fail as not found instead. */
+    private Future<Session> reserve(String id, String requestId, String initialState) {
         Session s;
         try {
             s = live.findOrAdd(id);
@@ -119,7 +138,7 @@ final class RedisSessionStore implements SessionStore {
         }
         if (!s.reserve(requestId)) return Future.failedFuture(SessionStores.busyHere(s));
         String token = newToken(requestId);
-        return send(eval(RESERVE, id).arg(token).arg(leaseMs).arg(ttlSeconds)).compose(r -> {
+        return send(eval(RESERVE, id).arg(token).arg(leaseMs).arg(ttlSeconds).arg(initialState)).compose(r -> {
             switch (r.get(0).toInteger()) {
                 case 0 -> {
                     dropLocal(s, requestId);
@@ -128,6 +147,11 @@ final class RedisSessionStore implements SessionStore {
                 case 1 -> {
                     s.release(requestId);
                     return Future.failedFuture(SessionStores.busyElsewhere(id, Math.max(1, r.get(1).toLong())));
+                }
+                case 3 -> {
+                    s.restore(EMPTY); // an object left here by an expired session of this id must not leak its history
+                    hold(id, token);
+                    return Future.succeededFuture(s);
                 }
                 default -> {
                     try {

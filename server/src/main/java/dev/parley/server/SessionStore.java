@@ -28,6 +28,13 @@ interface SessionStore {
      */
     Future<Void> release(Session session, String requestId, boolean save);
 
+    /**
+     * Like {@link #reserve}, but a session the store does not have is created empty under this id (a client-proposed
+     * id, already checked by {@link SessionIds#requireProposable}). Atomic on every replica sharing the store: of two
+     * requests creating the same id at once, one gets the new session and the other finds it busy.
+     */
+    Future<Session> reserveOrCreate(String id, String requestId);
+
     /** The session with this id and its latest saved state, without reserving it (for reading it). */
     Future<Session> get(String id);
 

@@ -10,10 +10,13 @@ import java.util.List;
 public final class WsFrames {
     private WsFrames() {}
 
-    /** Any client frame; which fields are required depends on {@code type}. */
+    /**
+     * Any client frame; which fields are required depends on {@code type}. {@code createSession}: on a chat, {@code session}
+     * is an id the client proposes, created if the store does not have it (see {@link SessionIds}).
+     */
     @Serdeable
     public record ClientFrame(String type, String id, String session, List<ChatMessage> messages, ChatParams params,
-                              Integer index, String content) {}
+                              Integer index, String content, @JsonProperty("create_session") Boolean createSession) {}
 
     /** Sampling settings; absent fields take llama.cpp's defaults (SamplingParams.defaults()), max_tokens -1 = up to the context. */
     @Serdeable

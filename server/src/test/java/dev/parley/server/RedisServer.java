@@ -1,5 +1,6 @@
 package dev.parley.server;
 
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -53,6 +54,31 @@ final class RedisServer implements AutoCloseable {
     @Override public void close() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) kill();
+    }
+
+    /**
+     * {@code GET key} over a plain socket (RESP), for tests that look at what a server process saved without going
+     * through any server: the value as UTF-8, or null when the key does not exist.
+     */
+    String get(String key) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            byte[] k = key.getBytes(StandardCharsets.UTF_8);
+            s.getOutputStream().write(("*2\r\n$3\r\nGET\r\n$" + k.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(k);
+            s.getOutputStream().write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            StringBuilder header = new StringBuilder();
+            for (int c; (c = in.read()) != '\n'; ) {
+                if (c < 0) throw new IOException("Redis closed the connection");
+                if (c != '\r') header.append((char) c);
+            }
+            if (header.charAt(0) != '$') throw new IOException("unexpected reply to GET: " + header);
+            int length = Integer.parseInt(header.substring(1));
+            if (length < 0) return null;
+            byte[] value = new byte[length];
+            in.readFully(value);
+            return new String(value, StandardCharsets.UTF_8);
+        }
     }
 
     private boolean answersPing() {
