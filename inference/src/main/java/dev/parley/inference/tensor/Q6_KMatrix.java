@@ -61,6 +61,15 @@ final class Q6_KMatrix extends WeightMatrix {
         return true;
     }
 
+    /**
+     * No register tile: below the panel every activation row would decode the whole matrix again, and decoding is
+     * this format's cost (6-bit codes split over two arrays), so the panel pays from two rows on.
+     */
+    @Override
+    int panelMin() {
+        return 2;
+    }
+
     @Override
     void decodeFolded(int row, float[] dst, int off) {
         long base = rowOffset(row);

@@ -140,7 +140,7 @@ public abstract class WeightMatrix {
     public void matmul(QuantizedActivation[] xs, int n, float[] out, int outStride, int rowFrom, int rowTo) {
         checkBatch(n, out, outStride, rowFrom, rowTo);
         for (int t = 0; t < n; t++) checkActivation(xs[t]);
-        if (folded() && n >= PANEL_MIN) {
+        if (folded() && n >= panelMin()) {
             PanelScratch ps = PANEL.get().fit(n, cols);
             for (int t = 0; t < n; t++) {
                 ps.x[t] = xs[t].scaled;
@@ -164,7 +164,7 @@ public abstract class WeightMatrix {
     public void matmul(float[] x, int xStride, int n, float[] out, int outStride, int rowFrom, int rowTo) {
         checkBatch(n, out, outStride, rowFrom, rowTo);
         if (n > 0) Objects.checkFromIndexSize(0, (long) (n - 1) * xStride + cols, x.length);
-        if (folded() && n >= PANEL_MIN) {
+        if (folded() && n >= panelMin()) {
             PanelScratch ps = PANEL.get().fit(n, cols);
             for (int t = 0; t < n; t++) {
                 ps.x[t] = x;
@@ -188,6 +188,11 @@ public abstract class WeightMatrix {
      * per 4 rows in registers: from 8 rows the decode saved outweighs writing and re-reading the panel.
      */
     static final int PANEL_MIN = 8;
+
+    /** Activation rows from which this format uses the panel; formats without a 4x4 register tile start earlier. */
+    int panelMin() {
+        return PANEL_MIN;
+    }
 
     /**
      * Whether this format's products are "folded": every kernel (dot, tile, panel) multiplies weights decoded to
