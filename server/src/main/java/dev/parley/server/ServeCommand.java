@@ -67,6 +67,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "comma-separated Origins (scheme://host[:port], or *) allowed to open the WebSocket; default: the server's own host and localhost [PARLEY_ALLOWED_ORIGINS]") List<String> allowedOrigins;
     @Option(names = "--slow-reader-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_SLOW_READER_TIMEOUT:-30}",
             description = "a client that reads nothing for this long has its requests cancelled (default ${DEFAULT-VALUE}) [PARLEY_SLOW_READER_TIMEOUT]") long slowReaderTimeout;
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "${PARLEY_WARMUP:-3}",
+            description = "before readiness, run the kernels this long on throw-away batches so the first requests do not pay for JIT compilation; 0 skips it (default ${DEFAULT-VALUE}) [PARLEY_WARMUP]") double warmup;
     @Option(names = "--matmul", paramLabel = "MODE", defaultValue = "${PARLEY_MATMUL:-GGML}",
             description = "GGML (default) or F32 [PARLEY_MATMUL]") MatmulMode mode;
 
@@ -105,14 +107,16 @@ final class ServeCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         ServingModel served;
         try {
-            served = builtIn ? ServingModel.load(model, config.engine(), template, DefaultModel.NAME, DefaultModel.DESCRIPTION)
-                    : ServingModel.load(model, config.engine(), template);
+            if (warmup < 0) throw new IllegalArgumentException("--warmup must be 0 or more seconds");
+            Duration warm = Duration.ofMillis(Math.round(warmup * 1000));
+            served = builtIn ? ServingModel.load(model, config.engine(), template, DefaultModel.NAME, DefaultModel.DESCRIPTION, warm)
+                    : ServingModel.load(model, config.engine(), template, null, null, warm);
         } catch (RuntimeException e) {
             vertx.close();
             throw e; // the CLI's error handler prints it as one line, exit code 2
         }
-        err.printf("parley serve: loaded %s in %.1f s (context %d tokens, chat template: %s); ready%n", served.name(),
-                (System.nanoTime() - t0) / 1e9, served.contextLength(), served.formatter().templateName());
+        err.printf("parley serve: loaded %s%s in %.1f s (context %d tokens, chat template: %s); ready%n", served.name(),
+                warmup > 0 ? " and warmed up its kernels for " + warmup + " s" : "", (System.nanoTime() - t0) / 1e9, served.contextLength(), served.formatter().templateName());
         server.serve(served);
 
         Runnable stop = () -> {

@@ -5,6 +5,7 @@ import dev.parley.inference.engine.EngineConfig;
 import dev.parley.inference.engine.InferenceEngine;
 import dev.parley.inference.model.Model;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** The loaded model the server serves: its engine, chat formatting, the name clients see and what it is. */
 public final class ServingModel implements AutoCloseable {
@@ -34,10 +35,26 @@ public final class ServingModel implements AutoCloseable {
 
     /** As {@link #load(Path, EngineConfig, String)}, with the name and description clients see (null: from the file name; none). */
     public static ServingModel load(Path path, EngineConfig engineConfig, String chatTemplate, String name, String description) {
+        return load(path, engineConfig, chatTemplate, name, description, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #load(Path, EngineConfig, String, String, String)}, and returns only after the engine has run its
+     * kernels for {@code warmUp} on throw-away batches, so the first requests do not pay for JIT compilation.
+     */
+    public static ServingModel load(Path path, EngineConfig engineConfig, String chatTemplate, String name, String description,
+                                    Duration warmUp) {
         Model model = Model.load(path);
         try {
             ChatFormatter formatter = new ChatFormatter(model, chatTemplate);
-            return new ServingModel(name != null ? name : nameOf(path), description, model, new Engine(model, engineConfig), formatter);
+            Engine engine = new Engine(model, engineConfig, warmUp);
+            try {
+                engine.warmedUp().join();
+            } catch (RuntimeException e) {
+                engine.close();
+                throw e;
+            }
+            return new ServingModel(name != null ? name : nameOf(path), description, model, engine, formatter);
         } catch (RuntimeException e) {
             model.close();
             throw e;

@@ -8,23 +8,27 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Path;
+import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ServeCommandTest {
     /** The README's first command: `parley serve` with no model serves the built-in one, in a real process. */
-    @Test void withoutModelServesTheBuiltInModel() throws Exception {
+    @Test void withoutModelServesTheBuiltInModel(@TempDir Path tmp) throws Exception {
+        Path log = tmp.resolve("serve.log");
         int port;
         try (var probe = new java.net.ServerSocket(0)) {
             port = probe.getLocalPort();
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-Xmx256m", "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), "serve", "--port", String.valueOf(port))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), "serve", "--port", String.valueOf(port), "--warmup", "2")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long started = System.nanoTime();
         try {
             HttpClient http = HttpClient.newHttpClient();
             URI ready = URI.create("http://127.0.0.1:" + port + "/health/ready");
@@ -39,6 +43,9 @@ class ServeCommandTest {
                 if (status != 200) Thread.sleep(200);
             }
             assertEquals(200, status, "ready within a minute");
+            // readiness waited for the kernels' warm-up (the built-in model itself loads in well under a second)
+            assertTrue(System.nanoTime() - started >= 2_000_000_000L, "ready only after the 2 s warm-up");
+            assertTrue(Files.readString(log).contains("warmed up its kernels for 2.0 s"), Files.readString(log));
             String models = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(models.contains("parley-kjv"), models);

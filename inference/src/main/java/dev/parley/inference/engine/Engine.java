@@ -3,7 +3,9 @@ package dev.parley.inference.engine;
 import dev.parley.inference.kv.BlockManager;
 import dev.parley.inference.kv.PagedKvCache;
 import dev.parley.inference.model.Model;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,7 +29,20 @@ public final class Engine implements InferenceEngine {
     private volatile int running, queued, lastStepSequences;
     private volatile long steps, computedTokens;
 
+    /** Warm-up budget of the worker before its first step, and its outcome: how long it took. */
+    private final Duration warmUp;
+    private final CompletableFuture<Duration> warmedUp = new CompletableFuture<>();
+
     public Engine(Model model, EngineConfig config) {
+        this(model, config, Duration.ZERO);
+    }
+
+    /**
+     * An engine whose worker first runs the forward pass for {@code warmUp} on throw-away batches (see
+     * {@link WarmUp}); requests submitted meanwhile wait. {@link #warmedUp()} completes when it is done.
+     */
+    public Engine(Model model, EngineConfig config, Duration warmUp) {
+        this.warmUp = warmUp;
         this.model = model;
         this.config = config;
         var c = model.config();
@@ -75,8 +90,21 @@ public final class Engine implements InferenceEngine {
                 blocks.totalBlocks(), scheduler.prefixQueryTokens(), lastStepSequences);
     }
 
+    /** Completes, with the time it took, once the warm-up is over (at once without one). */
+    public CompletableFuture<Duration> warmedUp() {
+        return warmedUp;
+    }
+
     private void loop() {
         try {
+            long t0 = System.nanoTime();
+            try {
+                WarmUp.run(runner.transformer(), config, warmUp);
+                warmedUp.complete(Duration.ofNanos(System.nanoTime() - t0));
+            } catch (RuntimeException | Error e) {
+                warmedUp.completeExceptionally(e);
+                throw e;
+            }
             while (!closed) {
                 if (!takeIncoming()) break;
                 step();

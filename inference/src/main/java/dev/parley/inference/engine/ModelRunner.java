@@ -18,6 +18,10 @@ final class ModelRunner implements AutoCloseable {
     private final ForwardBuffers buffers;
     private final Batch batch = new Batch();
 
+    Transformer transformer() {
+        return transformer;
+    }
+
     ModelRunner(Model model, Transformer transformer, PagedKvCache kv) {
         this.transformer = transformer;
         this.kv = kv;

@@ -105,6 +105,24 @@ class BatchingEngineTest {
     }
 
     @Test
+    void warmUpRunsBeforeTheFirstStepAndLeavesNoTrace() throws Exception {
+        int[] p = Arrays.copyOf(golden, 5);
+        try (Engine e = new Engine(model, config(4, 64), java.time.Duration.ofMillis(400))) {
+            // submitted at once: waits for the warm-up, then runs as on a cold engine
+            CompletableFuture<Completion> f = submit(e, p, greedy(40), t -> {});
+            java.time.Duration took = e.warmedUp().get(30, TimeUnit.SECONDS);
+            assertTrue(took.toMillis() >= 400, "warmed up for the whole budget: " + took);
+            assertArrayEquals(Arrays.copyOfRange(golden, 5, 45), get(f), "same greedy tokens as the golden run");
+            EngineStats s = e.stats();
+            assertEquals(p.length + 40 - 1, s.computedTokens(), "the engine's counters saw only the request: " + s);
+            assertEquals(0, s.prefixHitTokens(), "warm-up put nothing in the prefix cache");
+        }
+        try (Engine e = new Engine(model, config(4, 64))) {
+            assertTrue(e.warmedUp().get(30, TimeUnit.SECONDS).toMillis() < 1000, "no warm-up asked: done at once");
+        }
+    }
+
+    @Test
     void preemptionUnderATinyKvBudgetKeepsOutputsIdentical() throws Exception {
         List<int[]> prompts = new ArrayList<>();
         for (String t : TEXTS) prompts.add(prompt(t));
