@@ -4,7 +4,6 @@ import dev.parley.inference.tensor.QuantizedActivation;
 import dev.parley.inference.tensor.WeightMatrix;
 import dev.parley.inference.kv.PagedKvCache;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import dev.parley.inference.kv.KvFormat;
 import jdk.incubator.vector.FloatVector;
