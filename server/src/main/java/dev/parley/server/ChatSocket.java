@@ -267,13 +267,16 @@ final class ChatSocket {
         String proposed = create ? SessionIds.requireProposable(f.session()) : null;
         refuseWhileDraining();
         if (create) return sessions.reserveOrCreate(proposed, id);
-        return f.session() == null ? sessions.create(id) : sessions.reserve(f.session(), id);
+        if (f.session() == null) return sessions.create(id);
+        if (!SessionIds.couldExist(f.session())) throw SessionStores.notFound(f.session());
+        return sessions.reserve(f.session(), id);
     }
 
     private Future<Session> existingSession(ClientFrame f, String id) {
         if (f.session() == null) throw bad(f.type() + " needs 'session'");
         if (f.createSession() != null) throw bad("create_session is only for chat: " + f.type() + " works on an existing session");
         refuseWhileDraining();
+        if (!SessionIds.couldExist(f.session())) throw SessionStores.notFound(f.session());
         return sessions.reserve(f.session(), id);
     }
 

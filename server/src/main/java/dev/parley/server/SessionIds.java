@@ -35,6 +35,16 @@ final class SessionIds {
                 + ". It is the only key to the conversation: make it random.");
     }
 
+    private static final Pattern ASSIGNED = Pattern.compile("s-[0-9a-f]{32}");
+
+    /**
+     * Whether a session with this id could exist: one the server assigned or a valid proposal. Anything else is
+     * answered {@code not_found} without asking the store, so arbitrary client strings never become Redis keys.
+     */
+    static boolean couldExist(String id) {
+        return ASSIGNED.matcher(id).matches() || PROPOSED.matcher(id).matches();
+    }
+
     private static boolean allowed(int c) {
         return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-';
     }

@@ -45,6 +45,8 @@ final class SessionStores {
     }
 
     static ChatException notFound(String id) {
-        return new ChatException(ErrorCode.NOT_FOUND, "no session '" + id + "' (it may have expired)");
+        // a client string may be long: echo enough of it to recognize
+        String shown = id.length() <= 140 ? id : id.substring(0, 140) + "... (" + id.length() + " characters)";
+        return new ChatException(ErrorCode.NOT_FOUND, "no session '" + shown + "' (it may have expired)");
     }
 }

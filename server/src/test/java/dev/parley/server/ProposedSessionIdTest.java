@@ -81,6 +81,28 @@ class ProposedSessionIdTest {
                 ar.failed() ? ((ChatException) ar.cause()).code.wire : "exists")).await());
     }
 
+    @Test void idsNoSessionCanHaveAreNotFoundWithoutAskingTheStore() throws Exception {
+        // neither a server-assigned id nor a valid proposal: never a Redis key, whatever the client sends
+        List<String> impossible = List.of("x", "parley:lease:" + "a".repeat(30), "../../etc/passwd", "a".repeat(5000), "s-NOTHEX");
+        long before = redis.commandsExecuted();
+        try (WsClient c = connect(a)) {
+            for (int i = 0; i < impossible.size(); i++) {
+                c.send(chat("n" + i, impossible.get(i), false, "Hello"));
+                WsClient.Result r = c.awaitEnd("n" + i);
+                assertNotNull(r.error, "ran with '" + impossible.get(i) + "'");
+                assertEquals("not_found", r.error.getString("code"), r.error.encode());
+                assertTrue(r.error.getString("message").length() < 300, "a long id is not echoed whole: " + r.error.encode());
+            }
+        }
+        assertEquals(before, redis.commandsExecuted(), "no command reached Redis for those ids");
+        // a well-formed id that does not exist still asks the store, and is not found there
+        try (WsClient c = connect(a)) {
+            c.send(chat("w", proposedId(), false, "Hello"));
+            assertEquals("not_found", c.awaitEnd("w").error.getString("code"));
+        }
+        assertTrue(redis.commandsExecuted() > before, "a possible id is looked up");
+    }
+
     @Test void proposalsBreakingTheRuleAreRefusedNamingIt() throws Exception {
         String at21 = "a".repeat(21), at129 = "a".repeat(129);
         List<String> bad = List.of(at21, at129, "short", "", "abcdefghijklmnopqrstuv.w", "abcdefghijklmnopqrstuv/w",

@@ -81,6 +81,29 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** Commands Redis has executed so far, INFO itself not counted: for tests that prove a server did not ask it. */
+    long commandsExecuted() throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.getOutputStream().write("*2\r\n$4\r\nINFO\r\n$12\r\ncommandstats\r\n".getBytes(StandardCharsets.US_ASCII));
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            StringBuilder header = new StringBuilder();
+            for (int c; (c = in.read()) != '\n'; ) {
+                if (c < 0) throw new IOException("Redis closed the connection");
+                if (c != '\r') header.append((char) c);
+            }
+            byte[] body = new byte[Integer.parseInt(header.substring(1))];
+            in.readFully(body);
+            long calls = 0;
+            for (String line : new String(body, StandardCharsets.UTF_8).split("\r\n")) {
+                // cmdstat_get:calls=3,usec=...
+                if (!line.startsWith("cmdstat_") || line.startsWith("cmdstat_info:")) continue;
+                String rest = line.substring(line.indexOf("calls=") + 6);
+                calls += Long.parseLong(rest.substring(0, rest.indexOf(',')));
+            }
+            return calls;
+        }
+    }
+
     private boolean answersPing() {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
