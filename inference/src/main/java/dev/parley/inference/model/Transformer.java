@@ -215,25 +215,19 @@ public final class Transformer {
      * decoded once per 4 activation rows. In GGML mode each activation row is quantized once per call.
      */
     private void matmul(WeightMatrix m, float[] in, int inStride, float[] out, int n, QuantizedActivation[] qa) {
-        int rows = m.rows();
-        if (mode == MatmulMode.GGML) {
-            Parallel.forEach(n, t -> qa[t].quantize(m.activationType(), in, t * inStride, m.cols()));
-            Parallel.forChunks(rows, 16, (from, to) -> m.matmul(qa, n, out, rows, from, to));
-        } else {
-            Parallel.forChunks(rows, 16, (from, to) -> m.matmul(in, inStride, n, out, rows, from, to));
-        }
+        matmul(m, out, null, null, null, null, in, inStride, n, qa);
     }
 
     /**
-     * Two or three matrices of the same input (Q, K, V; gate, up) as one job for the thread team: the input is
+     * Up to three matrices of the same input (Q, K, V; gate, up) as one job for the thread team: the input is
      * quantized once and the threads split the matrices' rows as one range, so a layer hands work to the team four
      * times instead of seven, and the small K/V matrices no longer pay a hand-off and a tail each. Every row is
-     * computed by the same kernel as {@link #matmul(WeightMatrix, float[], int, float[], int, QuantizedActivation[])}
-     * would use, so results are identical. Matrices wanting different activation formats fall back to one job each.
+     * computed by the same kernel as it would be alone, so results are identical. Matrices wanting different
+     * activation formats fall back to one job each. {@code b} and {@code c} may be null.
      */
     private void matmul(WeightMatrix a, float[] outA, WeightMatrix b, float[] outB, WeightMatrix c, float[] outC,
                         float[] in, int inStride, int n, QuantizedActivation[] qa) {
-        boolean sameFormat = a.activationType() == b.activationType() && (c == null || c.activationType() == a.activationType());
+        boolean sameFormat = (b == null || b.activationType() == a.activationType()) && (c == null || c.activationType() == a.activationType());
         if (mode == MatmulMode.GGML && !sameFormat) {
             matmul(a, in, inStride, outA, n, qa);
             matmul(b, in, inStride, outB, n, qa);
@@ -241,10 +235,10 @@ public final class Transformer {
             return;
         }
         if (mode == MatmulMode.GGML) Parallel.forEach(n, t -> qa[t].quantize(a.activationType(), in, t * inStride, a.cols()));
-        int ra = a.rows(), rb = b.rows(), rc = c == null ? 0 : c.rows();
+        int ra = a.rows(), rb = b == null ? 0 : b.rows(), rc = c == null ? 0 : c.rows();
         Parallel.forChunks(ra + rb + rc, 16, (from, to) -> {
             part(a, outA, 0, from, to, in, inStride, n, qa);
-            part(b, outB, ra, from, to, in, inStride, n, qa);
+            if (b != null) part(b, outB, ra, from, to, in, inStride, n, qa);
             if (c != null) part(c, outC, ra + rb, from, to, in, inStride, n, qa);
         });
     }
