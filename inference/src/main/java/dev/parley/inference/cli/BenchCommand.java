@@ -1,5 +1,6 @@
 package dev.parley.inference.cli;
 
+import dev.parley.inference.forge.SyntheticModel;
 import dev.parley.inference.kv.KvFormat;
 import dev.parley.inference.kv.PagedKvCache;
 import dev.parley.inference.model.Batch;
@@ -14,7 +15,6 @@ import dev.parley.inference.tensor.GgmlType;
 import dev.parley.inference.tensor.QuantizedActivation;
 import dev.parley.inference.tensor.WeightMatrix;
 import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.lang.foreign.MemorySegment;
@@ -259,7 +259,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int[] s : shapes) bytes += (long) s[0] * type.bytesFor(s[1]);
         try (Arena arena = Arena.ofShared()) {
             MemorySegment all = arena.allocate(bytes, 64);
-            fillRandomBlocks(all, type);
+            SyntheticModel.randomWeights(all, type, 42);
             WeightMatrix[] ms = new WeightMatrix[shapes.length];
             long off = 0;
             for (int i = 0; i < shapes.length; i++) {
@@ -315,22 +315,5 @@ final class BenchCommand implements Callable<Integer> {
         double[] s = v.clone();
         Arrays.sort(s);
         return s[s.length / 2];
-    }
-
-    /** Random bytes, then every block's fp16 scale(s) set to a small valid value, so no NaN or infinity appears. */
-    private static void fillRandomBlocks(MemorySegment seg, GgmlType type) {
-        SplittableRandom rnd = new SplittableRandom(42);
-        long n = seg.byteSize() / 8;
-        for (long i = 0; i < n; i++) seg.set(ValueLayout.JAVA_LONG_UNALIGNED, 8 * i, rnd.nextLong());
-        int blockBytes = (int) type.bytesFor(type.blockSize);
-        short half = Float.floatToFloat16(0.02f / 64);
-        ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        int[] halfOffsets = switch (type) {
-            case Q8_0, Q4_0, Q5_0 -> new int[] {0};
-            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
-            case Q6_K -> new int[] {208};
-            default -> throw new CliErrors.UsageException("--synthetic supports Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, not " + type);
-        };
-        for (long b = 0; b < seg.byteSize() / blockBytes; b++) for (int h : halfOffsets) seg.set(le, b * blockBytes + h, half);
     }
 }

@@ -170,7 +170,8 @@ public record SyntheticModel(int dim, int layers, int heads, int kvHeads, int ff
     }
 
     /**
-     * Fills a whole tensor of {@code type} (F32, F16, Q8_0, Q4_0 or Q6_K) with random weights, chunk by chunk in
+     * Fills a whole tensor of {@code type} (F32, F16, Q8_0, Q4_0, Q6_K; for benchmarks also Q4_1, Q5_0, Q5_1, Q4_K,
+     * Q5_K) with random weights, chunk by chunk in
      * parallel; every chunk is a whole number of blocks. Also what the kernel benchmarks multiply.
      */
     public static void randomWeights(MemorySegment seg, GgmlType type, long seed) {
@@ -213,6 +214,12 @@ public record SyntheticModel(int dim, int layers, int heads, int kvHeads, int ff
             case Q6_K -> {
                 for (int i = 0; i < 16; i++) seg.set(ValueLayout.JAVA_BYTE, block + 192 + i, (byte) (8 + (seg.get(ValueLayout.JAVA_BYTE, block + 192 + i) & 7)));
                 seg.set(LE_SHORT, block + 208, Float.floatToFloat16(0.02f / (18.5f * 11.5f)));
+            }
+            // other block formats (kernel benchmarks only): every fp16 field (d, and m or dmin) one small valid value
+            case Q5_0 -> seg.set(LE_SHORT, block, Float.floatToFloat16(0.02f / 64));
+            case Q4_1, Q5_1, Q4_K, Q5_K -> {
+                seg.set(LE_SHORT, block, Float.floatToFloat16(0.02f / 64));
+                seg.set(LE_SHORT, block + 2, Float.floatToFloat16(0.02f / 64));
             }
             default -> throw new IllegalArgumentException("no random blocks for " + type);
         }
