@@ -75,12 +75,18 @@ public final class BlockManager {
         return b;
     }
 
-    /** Drops the table's references, last block first so a prefix's tail is evicted before its head. */
+    /**
+     * Drops the table's references, last block first so a prefix's tail is evicted before its head. A table holding
+     * a block nobody references (a double release) is rejected before any count changes, so the counts stay true.
+     */
     public void release(BlockTable table) {
+        for (int i = 0; i < table.size(); i++) {
+            int block = table.block(i);
+            if (refs[block] < 1) throw new IllegalStateException("block " + block + " released twice");
+        }
         for (int i = table.size() - 1; i >= 0; i--) {
-            int b = table.block(i);
-            if (--refs[b] == 0) free.add(b);
-            if (refs[b] < 0) throw new IllegalStateException("block " + b + " released twice");
+            int block = table.block(i);
+            if (--refs[block] == 0) free.add(block);
         }
         table.clear();
     }
