@@ -177,7 +177,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < blocks; i++) table[i] = i;
         ForwardBuffers buf = new ForwardBuffers(m.config());
         Batch batch = new Batch();
-        try (PagedKvCache kv = new PagedKvCache(m.config(), kvFormat, bs, blocks)) {
+        try (PagedKvCache kv = new PagedKvCache(m.config().kvShape(), kvFormat, bs, blocks)) {
             double[] rates = new double[rounds];
             long warmUntil = System.nanoTime() + WARM_UP_NANOS;
             for (int pass = -1; pass < rounds; pass++) {
@@ -206,7 +206,7 @@ final class BenchCommand implements Callable<Integer> {
         ForwardBuffers buf = new ForwardBuffers(m.config());
         Batch batch = new Batch();
         double[] rates = new double[rounds];
-        try (PagedKvCache kv = new PagedKvCache(m.config(), kvFormat, bs, b * perSeq)) {
+        try (PagedKvCache kv = new PagedKvCache(m.config().kvShape(), kvFormat, bs, b * perSeq)) {
             long warmUntil = System.nanoTime() + WARM_UP_NANOS;
             for (int round = -1; round < rounds; round++) { // round -1 warms the JIT up; each rewrites the same positions
                 if (round == 0 && System.nanoTime() < warmUntil) round = -1;

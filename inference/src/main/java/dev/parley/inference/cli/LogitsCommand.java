@@ -1,6 +1,6 @@
 package dev.parley.inference.cli;
 
-import dev.parley.inference.model.KvCache;
+import dev.parley.inference.model.SingleSequenceKvCache;
 import dev.parley.inference.model.MatmulMode;
 import dev.parley.inference.model.Model;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ final class LogitsCommand implements Callable<Integer> {
             if (tokens.length > m.config().contextLength())
                 throw new IllegalArgumentException(tokens.length + " tokens exceed the context length " + m.config().contextLength());
             float[] logits;
-            try (KvCache kv = m.newKvCache(tokens.length)) {
+            try (SingleSequenceKvCache kv = m.newSingleSequenceKvCache(tokens.length)) {
                 logits = m.transformer(mode).forward(tokens, 0, kv, false)[0];
             }
             if (json) {

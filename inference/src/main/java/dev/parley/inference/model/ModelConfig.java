@@ -3,6 +3,7 @@ package dev.parley.inference.model;
 import dev.parley.inference.gguf.GgufArray;
 import dev.parley.inference.gguf.GgufFile;
 import dev.parley.inference.gguf.GgufValue;
+import dev.parley.inference.kv.KvShape;
 
 /**
  * Hyper-parameters of a transformer, read from GGUF metadata ({@code <arch>.*} keys) with llama.cpp's defaults.
@@ -21,6 +22,11 @@ public record ModelConfig(ArchitectureFamily family, String name, int dim, int l
                           int ffnDim, int vocabSize, int contextLength, float rmsEps, float ropeBase, int ropeDim,
                           float ropeScale, float attentionScale, float attnSoftcap, float finalSoftcap, int slidingWindow,
                           float ropeLocalBase, float ropeLocalScale) {
+
+    /** The paged KV cache's view of this model: layers and the width of one position's key row. */
+    public KvShape kvShape() {
+        return new KvShape(layers, kvDim());
+    }
 
     public static ModelConfig fromGguf(GgufFile f) {
         String arch = f.getString("general.architecture");

@@ -127,7 +127,7 @@ class BatchingEngineTest {
         List<int[]> prompts = new ArrayList<>();
         for (String t : TEXTS) prompts.add(prompt(t));
         List<int[]> expected = alone(prompts, 80);
-        long blockBytes = dev.parley.inference.kv.PagedKvCache.blockBytes(model.config(), KvFormat.F32, 8);
+        long blockBytes = dev.parley.inference.kv.PagedKvCache.blockBytes(model.config().kvShape(), KvFormat.F32, 8);
         // 24 blocks of 8 = 192 positions for 6 sequences of ~90: they cannot all fit
         EngineConfig cfg = config(6, 16).withKvCache(24 * blockBytes, 8, KvFormat.F32);
         Engine[] e = new Engine[1];

@@ -72,7 +72,7 @@ class ModelOracleTest {
     private static void checkPrompt(Transformer tf, Model model, JsonNode prompt, double tol) {
         int[] tokens = ints(prompt.get("tokens"));
         int nGen = prompt.get("greedy").get("tokens").size();
-        try (KvCache kv = model.newKvCache(tokens.length + nGen)) {
+        try (SingleSequenceKvCache kv = model.newSingleSequenceKvCache(tokens.length + nGen)) {
             float[][] logits = tf.forward(tokens, 0, kv, true);
             JsonNode top10 = prompt.get("top10_per_position");
             for (int pos = 0; pos < tokens.length; pos++) checkTop(logits[pos], top10.get(pos), tol, "position " + pos);
@@ -116,7 +116,7 @@ class ModelOracleTest {
         }
         ForwardBuffers buf = new ForwardBuffers(model.config());
         Batch batch = new Batch();
-        try (PagedKvCache kv = new PagedKvCache(model.config(), KvFormat.F32, bs, 2 * blocksPerSeq)) {
+        try (PagedKvCache kv = new PagedKvCache(model.config().kvShape(), KvFormat.F32, bs, 2 * blocksPerSeq)) {
             int split = tokens.length / 2, otherPos = 0;
             float[][] all = new float[tokens.length][];
             for (int[] range : new int[][] {{0, split}, {split, tokens.length}}) {

@@ -3,7 +3,7 @@ package dev.parley.inference.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.parley.inference.model.KvCache;
+import dev.parley.inference.model.SingleSequenceKvCache;
 import dev.parley.inference.model.MatmulMode;
 import dev.parley.inference.model.Model;
 import dev.parley.inference.model.Transformer;
@@ -38,7 +38,7 @@ class TrainingTest {
         try (Model m = Model.load(file)) {
             for (MatmulMode mode : MatmulMode.values()) {
                 Transformer tf = m.transformer(mode);
-                try (KvCache kv = m.newKvCache(tokens.length)) {
+                try (SingleSequenceKvCache kv = m.newSingleSequenceKvCache(tokens.length)) {
                     float[][] engine = tf.forward(tokens, 0, kv, true);
                     double worst = 0, scale = 0;
                     for (int t = 0; t < tokens.length; t++)
