@@ -192,16 +192,26 @@ public final class Engine implements InferenceEngine {
         }
     }
 
+    /**
+     * Stops accepting work and returns once the worker has stopped: its current step ends, every request left is
+     * cancelled and the KV cache is freed. No time limit, on purpose: the caller closes the model's memory next, and
+     * a step still running would then read freed memory.
+     */
     @Override
     public void close() {
         synchronized (incoming) {
             closed = true;
             incoming.notifyAll();
         }
-        try {
-            worker.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (Thread.currentThread() == worker) return; // a listener closing its engine: the loop ends after this step
+        boolean interrupted = false;
+        while (worker.isAlive()) {
+            try {
+                worker.join();
+            } catch (InterruptedException e) {
+                interrupted = true; // keep waiting: returning early is what would let memory be freed mid-step
+            }
         }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 }
