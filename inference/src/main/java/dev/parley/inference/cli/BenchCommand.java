@@ -19,7 +19,6 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -32,6 +31,7 @@ import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,7 +43,7 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
     private static final VectorSpecies<Long> L = LongVector.SPECIES_512;
 
-    @Option(names = "--model", paramLabel = "M", description = "GGUF model for the forward-pass figures") Path model;
+    @Mixin ModelOption model;
     @Option(names = "--synthetic", split = ",", paramLabel = "TYPE", description = "instead of a model: compare the per-row dot kernel with the tiled kernel on random Llama-3.2-1B-shaped matrices of these types (Q8_0, Q4_0, ...)") GgmlType[] synthetic;
     @Option(names = "--threads", paramLabel = "T", description = "threads of the compute team, the caller included (default: one per core)") Integer threads;
     @Option(names = "--prompt-tokens", paramLabel = "P", defaultValue = "128", description = "prompt length for the prefill figure (default ${DEFAULT-VALUE})") int promptTokens;
@@ -69,8 +69,7 @@ final class BenchCommand implements Callable<Integer> {
             for (GgmlType t : synthetic) kernels(t);
             return 0;
         }
-        if (model == null) throw new CliErrors.UsageException("bench needs --model or --synthetic");
-        try (Model m = Model.load(model)) {
+        try (Model m = Model.load(model.resolve())) {
             Transformer tf = m.transformer(mode);
             List<MemorySegment> weights = matrices(m.weights());
             long stepBytes = weights.stream().mapToLong(MemorySegment::byteSize).sum();

@@ -14,7 +14,6 @@ import dev.parley.inference.template.DefaultTemplates;
 import dev.parley.inference.tokenizer.Tokenizer;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,11 +23,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt, streaming it as it is sampled.")
 final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "M") Path model;
+    @Mixin ModelOption model;
 
     @ArgGroup(exclusive = true, multiplicity = "1") Prompt prompt;
 
@@ -59,7 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
                 .repetitionPenalty(repeatPenalty).presencePenalty(presencePenalty).frequencyPenalty(frequencyPenalty)
                 .seed(seed != null ? seed : SamplingParams.RANDOM_SEED).maxTokens(maxTokens).stop(stop).ignoreEos(ignoreEos)
                 .build();
-        try (Model m = Model.load(model)) {
+        try (Model m = Model.load(model.resolve())) {
             int[] promptTokens = promptTokens(m);
             PrintStream stream = json ? System.err : new PrintStream(System.out, true, StandardCharsets.UTF_8);
             CompletableFuture<Completion> done = new CompletableFuture<>();

@@ -11,11 +11,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Turn text into token ids with a model's tokenizer (a vocab-only GGUF is enough).")
 final class TokenizeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "M", description = "GGUF file with tokenizer metadata") Path model;
+    @Mixin ModelOption model;
 
     @ArgGroup(exclusive = true, multiplicity = "1") Input input;
 
@@ -29,7 +30,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print {\"ids\": [...]} (the default output is the ids separated by spaces)") boolean json;
 
     @Override public Integer call() throws IOException {
-        try (GgufFile f = GgufFile.open(model)) {
+        try (GgufFile f = GgufFile.open(model.resolve())) {
             Tokenizer tok = Tokenizer.fromGguf(f);
             if (input.text != null) {
                 print(tok.encode(input.text, !noBos, !noParseSpecial));

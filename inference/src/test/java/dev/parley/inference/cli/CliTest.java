@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.inference.model.DefaultModel;
 import dev.parley.inference.testing.Shared;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -166,6 +167,41 @@ class CliTest {
         // without --json the text streams to stdout
         Run plain = run("generate", "--model", stories(), "--prompt", "Once upon a time", "--max-tokens", "8", "--temperature", "0");
         assertEquals(out.get("text").asText(), plain.out.stripTrailing());
+    }
+
+    @Test
+    void commandsThatTakeAModelDefaultToTheBuiltInOneAsServeDoes() throws Exception {
+        String builtIn = DefaultModel.path().toString();
+        String[][] withoutModel = {
+            {"generate", "--prompt", "In the beginning", "--max-tokens", "4", "--temperature", "0", "--json"},
+            {"tokenize", "--text", "In the beginning", "--json"},
+            {"logits", "--tokens", "1,2,3", "--json"},
+        };
+        for (String[] args : withoutModel) {
+            Run implicit = run(args);
+            assertEquals(0, implicit.exit, () -> String.join(" ", args) + ": " + implicit.err);
+            assertTrue(implicit.err.contains("no --model given; using the built-in " + DefaultModel.NAME), implicit.err);
+            String[] explicit = new String[args.length + 2];
+            explicit[0] = args[0];
+            explicit[1] = "--model";
+            explicit[2] = builtIn;
+            System.arraycopy(args, 1, explicit, 3, args.length - 1);
+            Run given = run(explicit);
+            assertEquals(0, given.exit, given.err);
+            if (args[0].equals("logits")) { // the kernels' rounding may differ once the JIT has compiled them
+                double[] want = numbers(JSON.readTree(given.out).get("logits")), got = numbers(JSON.readTree(implicit.out).get("logits"));
+                assertEquals(want.length, got.length);
+                for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-3, "logit " + i);
+            } else {
+                assertEquals(given.out, implicit.out, "the same output as with --model " + builtIn);
+            }
+        }
+    }
+
+    private static double[] numbers(JsonNode array) {
+        double[] out = new double[array.size()];
+        for (int i = 0; i < out.length; i++) out[i] = array.get(i).asDouble();
+        return out;
     }
 
     @Test
