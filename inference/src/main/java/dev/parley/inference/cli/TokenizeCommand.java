@@ -1,6 +1,5 @@
 package dev.parley.inference.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.inference.gguf.GgufFile;
 import dev.parley.inference.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -39,10 +38,10 @@ final class TokenizeCommand implements Callable<Integer> {
             List<String> lines = Files.readAllLines(input.batch);
             for (int i = 0; i < lines.size(); i++) {
                 if (lines.get(i).isBlank()) continue;
-                JsonNode node = Json.parse(lines.get(i), input.batch + " line " + (i + 1));
-                JsonNode text = node.get("text");
-                if (text == null || !text.isTextual()) throw new CliErrors.UsageException(input.batch + " line " + (i + 1) + ": expected {\"text\": \"...\"}");
-                System.out.println(Json.write(Map.of("ids", tok.encode(text.asText(), !noBos, !noParseSpecial))));
+                String where = input.batch + " line " + (i + 1);
+                String text = Json.string(Json.parse(lines.get(i), where), "text", null);
+                if (text == null) throw new CliErrors.UsageException(where + ": expected {\"text\": \"...\"}");
+                System.out.println(Json.write(Map.of("ids", tok.encode(text, !noBos, !noParseSpecial))));
             }
             return 0;
         }
