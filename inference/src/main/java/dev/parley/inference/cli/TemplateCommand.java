@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "template", mixinStandardHelpOptions = true,
-        description = "Render a chat template (a .jinja file, or a GGUF model's own) the way Hugging Face transformers does. Exits 1 with the template's message when it refuses the conversation.")
+        description = "Render a chat template (a .jinja file, or a GGUF model's own) the way Hugging Face transformers does. Exits "
+                + "1 with the template's message when it refuses the conversation.")
 final class TemplateCommand implements Callable<Integer> {
     @Option(names = "--template", required = true, paramLabel = "FILE.jinja|MODEL.gguf") Path template;
 
@@ -26,12 +27,14 @@ final class TemplateCommand implements Callable<Integer> {
     static final class Input {
         @ArgGroup(exclusive = false) Single single;
         @Option(names = "--batch", paramLabel = "FILE.jsonl",
-                description = "lines {\"messages\":[...],\"add_generation_prompt\":bool,\"bos_token\":\"...\",\"eos_token\":\"...\",\"now\":\"ISO-8601\"?}; prints {\"text\":...} or {\"error\":...} per line")
+                description = "lines {\"messages\":[...],\"add_generation_prompt\":bool,\"bos_token\":\"...\",\"eos_token\":\"...\","
+                        + "\"now\":\"ISO-8601\"?}; prints {\"text\":...} or {\"error\":...} per line")
         Path batch;
     }
 
     static final class Single {
-        @Option(names = "--messages", required = true, paramLabel = "FILE.json", description = "a JSON array of {\"role\",\"content\"} (or an object with \"messages\")") Path messages;
+        @Option(names = "--messages", required = true, paramLabel = "FILE.json",
+                description = "a JSON array of {\"role\",\"content\"} (or an object with \"messages\")") Path messages;
         @Option(names = "--bos", paramLabel = "S", description = "bos_token (default: the model's, or empty)") String bos;
         @Option(names = "--eos", paramLabel = "S", description = "eos_token (default: the model's, or empty)") String eos;
         @Option(names = "--add-generation-prompt", description = "end with the assistant turn's opening") boolean addGenerationPrompt;
@@ -46,7 +49,8 @@ final class TemplateCommand implements Callable<Integer> {
             JsonNode doc = Json.parse(Files.readString(s.messages), s.messages.toString());
             List<Map<String, Object>> messages = Json.messages(doc.isArray() ? doc : Json.member(doc, "messages"));
             try {
-                System.out.print(tpl.render(messages, s.addGenerationPrompt, or(s.bos, src.bos), or(s.eos, src.eos), instant(s.now), Map.of()));
+                System.out.print(tpl.render(messages, s.addGenerationPrompt, or(s.bos, src.bos), or(s.eos, src.eos), instant(s.now),
+                        Map.of()));
                 System.out.flush();
                 return 0;
             } catch (TemplateException e) {

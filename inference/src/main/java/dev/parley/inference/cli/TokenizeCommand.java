@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Turn text into token ids with a model's tokenizer (a vocab-only GGUF is enough).")
+@Command(name = "tokenize", mixinStandardHelpOptions = true,
+        description = "Turn text into token ids with a model's tokenizer (a vocab-only GGUF is enough).")
 final class TokenizeCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
@@ -21,7 +22,8 @@ final class TokenizeCommand implements Callable<Integer> {
 
     static final class Input {
         @Option(names = "--text", paramLabel = "TEXT", description = "text to tokenize") String text;
-        @Option(names = "--batch", paramLabel = "FILE.jsonl", description = "one {\"text\": ...} per line; prints one {\"ids\": [...]} per line") Path batch;
+        @Option(names = "--batch", paramLabel = "FILE.jsonl",
+                description = "one {\"text\": ...} per line; prints one {\"ids\": [...]} per line") Path batch;
     }
 
     @Option(names = "--no-bos", description = "do not add BOS/EOS even where the vocabulary asks for it") boolean noBos;

@@ -102,7 +102,8 @@ public final class BlockManager {
         for (int i = 0; i < full; i++) {
             long h = chain(parent, ids, i * blockSize, blockSize);
             Integer b = byHash.get(h);
-            if (b == null || parents[b] != parent || !Arrays.equals(tokens[b], 0, blockSize, ids, i * blockSize, (i + 1) * blockSize)) break;
+            int from = i * blockSize;
+            if (b == null || parents[b] != parent || !Arrays.equals(tokens[b], 0, blockSize, ids, from, from + blockSize)) break;
             if (refs[b]++ == 0) free.remove(b);
             table.add(b);
             table.setHash(i, h);

@@ -1,8 +1,8 @@
 package dev.parley.inference.train;
 
-import dev.parley.inference.model.SingleSequenceKvCache;
 import dev.parley.inference.model.MatmulMode;
 import dev.parley.inference.model.Model;
+import dev.parley.inference.model.SingleSequenceKvCache;
 import dev.parley.inference.model.Transformer;
 import dev.parley.inference.tokenizer.Tokenizer;
 import java.nio.file.Path;

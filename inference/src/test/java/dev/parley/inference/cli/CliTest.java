@@ -134,11 +134,13 @@ class CliTest {
         Path dir = Shared.path("oracle/templates");
         Path messages = tmp.resolve("m.json");
         Files.writeString(messages, "[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"Hi\"}]");
-        Run gemma = run("template", "--template", dir.resolve("google-gemma-7b-it-6e13b5.jinja").toString(), "--messages", messages.toString(), "--bos", "<bos>");
+        Run gemma = run("template", "--template", dir.resolve("google-gemma-7b-it-6e13b5.jinja").toString(), "--messages",
+                messages.toString(), "--bos", "<bos>");
         assertEquals(1, gemma.exit, gemma.out);
         assertEquals("System role not supported", gemma.err.trim());
 
-        Run chatml = run("template", "--template", Shared.path("oracle/vocab/ggml-vocab-qwen2.gguf").toString(), "--messages", messages.toString(), "--add-generation-prompt");
+        Run chatml = run("template", "--template", Shared.path("oracle/vocab/ggml-vocab-qwen2.gguf").toString(), "--messages",
+                messages.toString(), "--add-generation-prompt");
         assertEquals(0, chatml.exit, chatml.err);
         assertTrue(chatml.out.contains("<|im_start|>user\nHi<|im_end|>"), chatml.out);
         assertTrue(chatml.out.endsWith("<|im_start|>assistant\n"), chatml.out);
@@ -212,8 +214,10 @@ class CliTest {
 
     @Test
     void seededSamplingIsReproducible() throws Exception {
-        String[] args = {"generate", "--model", stories(), "--prompt", "Once", "--max-tokens", "20", "--temperature", "1.0", "--seed", "7", "--json"};
-        assertEquals(TestJson.write(TestJson.parse(run(args).out).get("tokens")), TestJson.write(TestJson.parse(run(args).out).get("tokens")));
+        String[] args = {"generate", "--model", stories(), "--prompt", "Once", "--max-tokens", "20", "--temperature", "1.0", "--seed",
+                "7", "--json"};
+        assertEquals(TestJson.write(TestJson.parse(run(args).out).get("tokens")),
+                TestJson.write(TestJson.parse(run(args).out).get("tokens")));
     }
 
     @Test
@@ -229,7 +233,8 @@ class CliTest {
         Run refused = run("generate", "--model", model.toString(), "--prompt", "Hi", "--chat", "--system", "Be brief", "--max-tokens", "4");
         assertEquals(2, refused.exit, refused.err);
         assertEquals("parley: chat template: System role not supported", refused.err.strip());
-        Run ok = run("generate", "--model", model.toString(), "--prompt", "Hi", "--chat", "--max-tokens", "4", "--temperature", "0", "--json");
+        Run ok = run("generate", "--model", model.toString(), "--prompt", "Hi", "--chat", "--max-tokens", "4", "--temperature", "0",
+                "--json");
         assertEquals(0, ok.exit, ok.err);
         assertEquals(4, TestJson.parse(ok.out).get("tokens").size());
     }

@@ -38,7 +38,8 @@ class ForgeAndBenchTest {
         assertEquals(-1, Files.mismatch(a, b), "same seed, same bytes");
         assertNotEquals(-1, Files.mismatch(a, c), "another seed, other weights");
         try (GgufFile f = GgufFile.open(a)) {
-            assertEquals(GgmlType.Q6_K, f.tensors().get("token_embd.weight").type(), "tied embedding = output: Q6_K as llama-quantize keeps it");
+            assertEquals(GgmlType.Q6_K, f.tensors().get("token_embd.weight").type(),
+                    "tied embedding = output: Q6_K as llama-quantize keeps it");
             assertEquals(GgmlType.Q4_0, f.tensors().get("blk.1.ffn_down.weight").type());
             assertFalse(f.tensors().containsKey("output.weight"));
             assertEquals(2L, ((Number) f.metadata().get("general.file_type").value()).longValue(), "MOSTLY_Q4_0");
@@ -46,9 +47,11 @@ class ForgeAndBenchTest {
         }
         JsonNode info = TestJson.parse(CliTest.run("info", a.toString(), "--json").out());
         assertTrue(info.get("tied_embeddings").getBooleanValue());
-        assertEquals(256 * 600 + 256 + 2 * (2 * 256 + 2 * 256 * 256 + 2 * 256 * 128 + 3 * 256 * 512), info.get("parameters").getLongValue());
+        assertEquals(256 * 600 + 256 + 2 * (2 * 256 + 2 * 256 * 256 + 2 * 256 * 128 + 3 * 256 * 512),
+                info.get("parameters").getLongValue());
         // loadable and finite: greedy generation runs end to end
-        CliTest.Run g = CliTest.run("generate", "--model", a.toString(), "--prompt", "hello", "--max-tokens", "5", "--temperature", "0", "--ignore-eos", "--json");
+        CliTest.Run g = CliTest.run("generate", "--model", a.toString(), "--prompt", "hello", "--max-tokens", "5", "--temperature",
+                "0", "--ignore-eos", "--json");
         assertEquals(0, g.exit(), g.err());
         assertEquals(5, TestJson.parse(g.out()).get("tokens").size());
     }
@@ -68,7 +71,8 @@ class ForgeAndBenchTest {
         CliTest.Run r = forge(tmp.resolve("x.gguf"), "Q4_0", "--heads", "5");  // 256 / 5
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("not a multiple of heads"), r.err());
-        r = CliTest.run("forge", "--dim", "96", "--layers", "1", "--heads", "3", "--ffn", "96", "--vocab", "600", "--type", "Q4_0", "--out", tmp.resolve("y.gguf").toString());
+        r = CliTest.run("forge", "--dim", "96", "--layers", "1", "--heads", "3", "--ffn", "96", "--vocab", "600", "--type", "Q4_0",
+                "--out", tmp.resolve("y.gguf").toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("multiples of 256"), "Q6_K output needs 256-wide rows: " + r.err());
         r = forge(tmp.resolve("z.gguf"), "Q5_K");

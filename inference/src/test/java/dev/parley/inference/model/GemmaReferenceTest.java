@@ -2,9 +2,9 @@ package dev.parley.inference.model;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.parley.inference.forge.SyntheticModel;
 import dev.parley.inference.gguf.GgufValue;
 import dev.parley.inference.gguf.GgufWriter;
-import dev.parley.inference.forge.SyntheticModel;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;

@@ -25,7 +25,8 @@ class TokenizerOracleTest {
     @TestFactory
     Stream<DynamicNode> llamaCppVectors() {
         return OracleVocab.WITH_VECTORS.stream().map(vocab -> DynamicContainer.dynamicContainer(vocab,
-                OracleVocab.cases(vocab).stream().map(c -> DynamicTest.dynamicTest("#" + c.index() + " " + OracleVocab.label(c.input()), () -> {
+                OracleVocab.cases(vocab).stream().map(c -> DynamicTest.dynamicTest("#" + c.index() + " "
+                        + OracleVocab.label(c.input()), () -> {
                     int[] actual = OracleVocab.tokenizer(vocab).encode(c.input(), false, false);
                     assertArrayEquals(c.expected(), actual, () -> vocab + " " + OracleVocab.label(c.input()));
                 }))));

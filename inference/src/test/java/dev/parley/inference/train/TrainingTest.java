@@ -3,9 +3,9 @@ package dev.parley.inference.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.parley.inference.model.SingleSequenceKvCache;
 import dev.parley.inference.model.MatmulMode;
 import dev.parley.inference.model.Model;
+import dev.parley.inference.model.SingleSequenceKvCache;
 import dev.parley.inference.model.Transformer;
 import dev.parley.inference.tensor.GgmlType;
 import java.nio.file.Path;
@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainingTest {
     @TempDir Path dir;
 
-    private static final String CORPUS = ("In the beginning God created the heaven and the earth. And the earth was without form, and void; "
+    private static final String CORPUS = ("In the beginning God created the heaven and the earth. And the earth was without form, "
+            + "and void; "
             + "and darkness was upon the face of the deep. And God said, Let there be light: and there was light.\n").repeat(40);
 
     private static Trainer.Options options(int steps) {
