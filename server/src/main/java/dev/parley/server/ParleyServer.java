@@ -1,7 +1,21 @@
 package dev.parley.server;
 
+import dev.parley.server.chat.ChatService;
+import dev.parley.server.chat.InFlight;
+import dev.parley.server.config.ServerConfig;
+import dev.parley.server.http.Json;
+import dev.parley.server.http.ServerMetrics;
+import dev.parley.server.http.WebUi;
+import dev.parley.server.model.ServingModel;
+import dev.parley.server.openai.OpenAiApi;
+import dev.parley.server.session.SessionStore;
+import dev.parley.server.session.SessionStores;
+import dev.parley.server.ws.ChatSocket;
+import dev.parley.server.ws.UpgradeGuard;
+import dev.parley.server.ws.WsFrames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -48,9 +62,15 @@ public final class ParleyServer {
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/v1/chat/ws").handler(this::upgrade);
+        OpenAiApi openAi = new OpenAiApi(this::chatService, config.apiKeys(), active);
         router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxFrameBytes()));
-        new OpenAiApi(this::chatService, config.apiKeys(), active).mount(router);
-        WebUi.mount(router);
+        router.post("/v1/*").handler(openAi::track);
+        router.route("/v1/*").handler(openAi::authenticate);
+        router.get("/v1/models").handler(openAi::models);
+        router.post("/v1/chat/completions").handler(openAi::chatCompletions);
+        router.post("/v1/completions").handler(openAi::completions);
+        // the browser UI answers only the GET/HEAD requests no route above took
+        router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(WebUi::noSniff).handler(WebUi.files());
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 // The hard limit closes the socket; frames between our own limit and this one get an error frame instead.
                 .setMaxWebSocketMessageSize(config.maxFrameBytes() * 16).setMaxWebSocketFrameSize(config.maxFrameBytes() * 16)
@@ -67,14 +87,14 @@ public final class ParleyServer {
     }
 
     /** The service while it takes new work: null before the model is loaded and once a shutdown stopped taking work. */
-    ChatService chatService() {
+    public ChatService chatService() {
         ChatService c = chat;
         return c != null && c.accepting() ? c : null;
     }
 
     public ServerMetrics metrics() { return metrics; }
 
-    SessionStore sessions() { return sessions; }
+    public SessionStore sessions() { return sessions; }
 
     private void ready(RoutingContext ctx) {
         ChatService c = chat;
