@@ -46,7 +46,7 @@ class LoadAndFaultsTest {
 
     @Test void aFullQueueIsOverloadedOnTheSocketAnd429OverHttp() throws Exception {
         // one running request and one waiting fill the engine
-        ServerConfig config = ServerConfig.forTests().withEngine(new EngineConfig(1, 1, 64, MatmulMode.GGML));
+        ServerConfig config = ServerConfig.forTests().toBuilder().engine(new EngineConfig(1, 1, 64, MatmulMode.GGML)).build();
         try (TestServer server = TestServer.start(config); WsClient c = WsClient.connect(server.vertx, server.port, "/v1/chat/ws")) {
             assertEquals("hello", c.next().getString("type"));
             EngineHold hold = EngineHold.start(server);
@@ -85,7 +85,7 @@ class LoadAndFaultsTest {
 
     @Test void queuedPromptTokensAreBoundedToo() throws Exception {
         // room for one ~46-token chat prompt in the queue, not two (the request count limit is far away)
-        ServerConfig config = ServerConfig.forTests().withMaxWaitingTokens(60);
+        ServerConfig config = ServerConfig.forTests().toBuilder().maxWaitingTokens(60).build();
         try (TestServer server = TestServer.start(config); WsClient c = WsClient.connect(server.vertx, server.port, "/v1/chat/ws")) {
             c.next();
             EngineHold hold = EngineHold.start(server);
@@ -113,8 +113,8 @@ class LoadAndFaultsTest {
     }
 
     @Test void aClientThatStopsReadingIsCancelledWhileAnotherSessionIsUnaffected() throws Exception {
-        ServerConfig config = ServerConfig.forTests().withSlowReaderLimits(Duration.ofMillis(300), 4096)
-                .withEngine(new EngineConfig(8, 64, 64, MatmulMode.GGML));
+        ServerConfig config = ServerConfig.forTests().toBuilder().slowReaderTimeout(Duration.ofMillis(300)).maxPendingChars(4096)
+                .engine(new EngineConfig(8, 64, 64, MatmulMode.GGML)).build();
         try (TestServer server = TestServer.start(config)) {
             String expected;
             try (WsClient baseline = WsClient.connect(server.vertx, server.port, "/v1/chat/ws")) {
@@ -187,7 +187,7 @@ class LoadAndFaultsTest {
     }
 
     @Test void gracefulShutdownFinishesInFlightStreamsThenClosesWith1001() throws Exception {
-        TestServer server = TestServer.start(ServerConfig.forTests().withDrainTimeout(Duration.ofSeconds(20)));
+        TestServer server = TestServer.start(ServerConfig.forTests().toBuilder().drainTimeout(Duration.ofSeconds(20)).build());
         try (WsClient c = WsClient.connect(server.vertx, server.port, "/v1/chat/ws")) {
             c.next();
             CompletableFuture<Short> closeCode = new CompletableFuture<>();

@@ -38,9 +38,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "PATH", defaultValue = "${PARLEY_MODEL}",
             description = "GGUF model file, or hf:OWNER/REPO/FILE.gguf (downloaded once into the cache, verified); without it, the built-in demo model (a tiny Llama trained by Parley on the King James Bible) [PARLEY_MODEL]") String modelRef;
     @Mixin HfOptions hf;
-    @Option(names = "--host", paramLabel = "H", defaultValue = "${PARLEY_HOST:-127.0.0.1}",
+    @Option(names = "--host", paramLabel = "H", defaultValue = "${PARLEY_HOST:-" + ServerConfig.DEFAULT_HOST + "}",
             description = "address to bind; 0.0.0.0 for every interface (default ${DEFAULT-VALUE}) [PARLEY_HOST]") String host;
-    @Option(names = "--port", paramLabel = "P", defaultValue = "${PARLEY_PORT:-8080}",
+    @Option(names = "--port", paramLabel = "P", defaultValue = "${PARLEY_PORT:-" + ServerConfig.DEFAULT_PORT + "}",
             description = "TCP port (default ${DEFAULT-VALUE}) [PARLEY_PORT]") int port;
     @Option(names = "--api-key-file", paramLabel = "F", defaultValue = "${PARLEY_API_KEY_FILE}",
             description = "file with accepted API keys, one per line; without it there is no authentication [PARLEY_API_KEY_FILE]") Path apiKeyFile;
@@ -50,27 +50,27 @@ final class ServeCommand implements Callable<Integer> {
             description = "requests generating at once (default ${DEFAULT-VALUE}) [PARLEY_MAX_RUNNING]") int maxRunning;
     @Option(names = "--max-waiting", paramLabel = "N", defaultValue = "${PARLEY_MAX_WAITING:-64}",
             description = "requests queued beyond those; more are refused as overloaded (default ${DEFAULT-VALUE}) [PARLEY_MAX_WAITING]") int maxWaiting;
-    @Option(names = "--max-waiting-tokens", paramLabel = "N", defaultValue = "${PARLEY_MAX_WAITING_TOKENS:-262144}",
+    @Option(names = "--max-waiting-tokens", paramLabel = "N", defaultValue = "${PARLEY_MAX_WAITING_TOKENS:-" + ServerConfig.DEFAULT_MAX_WAITING_TOKENS + "}",
             description = "prompt tokens of queued requests; more are refused as overloaded (default ${DEFAULT-VALUE}) [PARLEY_MAX_WAITING_TOKENS]") long maxWaitingTokens;
     @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "${PARLEY_PREFILL_CHUNK:-64}",
             description = "prompt tokens one request may run per engine step (default ${DEFAULT-VALUE}) [PARLEY_PREFILL_CHUNK]") int prefillChunk;
-    @Option(names = "--max-frame-bytes", paramLabel = "N", defaultValue = "${PARLEY_MAX_FRAME_BYTES:-1048576}",
+    @Option(names = "--max-frame-bytes", paramLabel = "N", defaultValue = "${PARLEY_MAX_FRAME_BYTES:-" + ServerConfig.DEFAULT_MAX_FRAME_BYTES + "}",
             description = "largest WebSocket message or HTTP body (default ${DEFAULT-VALUE}) [PARLEY_MAX_FRAME_BYTES]") int maxFrameBytes;
-    @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "${PARLEY_MAX_SESSIONS:-10000}",
+    @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "${PARLEY_MAX_SESSIONS:-" + ServerConfig.DEFAULT_MAX_SESSIONS + "}",
             description = "live chat sessions (default ${DEFAULT-VALUE}) [PARLEY_MAX_SESSIONS]") int maxSessions;
-    @Option(names = "--session-ttl", paramLabel = "SECONDS", defaultValue = "${PARLEY_SESSION_TTL:-1800}",
+    @Option(names = "--session-ttl", paramLabel = "SECONDS", defaultValue = "${PARLEY_SESSION_TTL:-" + ServerConfig.DEFAULT_SESSION_TTL_SECONDS + "}",
             description = "idle time after which a session is forgotten (default ${DEFAULT-VALUE}) [PARLEY_SESSION_TTL]") long sessionTtl;
-    @Option(names = "--session-store", paramLabel = "STORE", defaultValue = "${PARLEY_SESSION_STORE:-memory}",
+    @Option(names = "--session-store", paramLabel = "STORE", defaultValue = "${PARLEY_SESSION_STORE:-" + ServerConfig.MEMORY_STORE + "}",
             description = "where sessions live: memory (this process) or redis://HOST:PORT/DB, shared by replicas so any of them can resume a session (default ${DEFAULT-VALUE}) [PARLEY_SESSION_STORE]") String sessionStore;
-    @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_DRAIN_TIMEOUT:-10}",
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_DRAIN_TIMEOUT:-" + ServerConfig.DEFAULT_DRAIN_TIMEOUT_SECONDS + "}",
             description = "on SIGTERM, how long in-flight requests may finish once new work is refused (default ${DEFAULT-VALUE}) [PARLEY_DRAIN_TIMEOUT]") long drainTimeout;
-    @Option(names = "--shutdown-delay", paramLabel = "SECONDS", defaultValue = "${PARLEY_SHUTDOWN_DELAY:-0}",
+    @Option(names = "--shutdown-delay", paramLabel = "SECONDS", defaultValue = "${PARLEY_SHUTDOWN_DELAY:-" + ServerConfig.DEFAULT_SHUTDOWN_DELAY_SECONDS + "}",
             description = "on SIGTERM, how long readiness already says 503 while new work is still taken, so a load balancer polling readiness stops routing here first; the drain follows (default ${DEFAULT-VALUE}; on Kubernetes the preStop sleep does this) [PARLEY_SHUTDOWN_DELAY]") long shutdownDelay;
-    @Option(names = "--session-lease-ttl", paramLabel = "SECONDS", defaultValue = "${PARLEY_SESSION_LEASE_TTL:-10}",
+    @Option(names = "--session-lease-ttl", paramLabel = "SECONDS", defaultValue = "${PARLEY_SESSION_LEASE_TTL:-" + ServerConfig.DEFAULT_SESSION_LEASE_TTL_SECONDS + "}",
             description = "with a Redis session store: how long a busy session stays locked after its replica died (renewed while a request runs) (default ${DEFAULT-VALUE}) [PARLEY_SESSION_LEASE_TTL]") double sessionLeaseTtl;
     @Option(names = "--allowed-origins", paramLabel = "ORIGINS", split = ",", defaultValue = "${PARLEY_ALLOWED_ORIGINS}",
             description = "comma-separated Origins (scheme://host[:port], or *) allowed to open the WebSocket; default: the server's own host and localhost [PARLEY_ALLOWED_ORIGINS]") List<String> allowedOrigins;
-    @Option(names = "--slow-reader-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_SLOW_READER_TIMEOUT:-30}",
+    @Option(names = "--slow-reader-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_SLOW_READER_TIMEOUT:-" + ServerConfig.DEFAULT_SLOW_READER_TIMEOUT_SECONDS + "}",
             description = "a client that reads nothing for this long has its requests cancelled (default ${DEFAULT-VALUE}) [PARLEY_SLOW_READER_TIMEOUT]") long slowReaderTimeout;
     @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "${PARLEY_WARMUP:-3}",
             description = "before readiness, run the kernels this long on throw-away batches so the first requests do not pay for JIT compilation; 0 skips it (default ${DEFAULT-VALUE}) [PARLEY_WARMUP]") double warmup;
@@ -92,10 +92,13 @@ final class ServeCommand implements Callable<Integer> {
         }
         Set<String> keys = apiKeyFile == null ? Set.of() : ApiKeys.load(apiKeyFile);
         String template = chatTemplate == null ? null : read(chatTemplate);
-        ServerConfig config = new ServerConfig(host, port, keys, maxFrameBytes, maxSessions, Duration.ofSeconds(sessionTtl),
-                Duration.ofSeconds(slowReaderTimeout), Duration.ofSeconds(drainTimeout), new EngineConfig(maxRunning, maxWaiting, prefillChunk, mode),
-                template, allowedOrigins == null ? Set.of() : Set.copyOf(allowedOrigins), ServerConfig.DEFAULT_MAX_PENDING_CHARS,
-                maxWaitingTokens, sessionStore, Duration.ofSeconds(shutdownDelay), Duration.ofMillis(Math.round(sessionLeaseTtl * 1000)));
+        ServerConfig config = ServerConfig.builder().host(host).port(port).maxFrameBytes(maxFrameBytes)
+                .apiKeys(keys).allowedOrigins(allowedOrigins == null ? Set.of() : Set.copyOf(allowedOrigins))
+                .maxWaitingTokens(maxWaitingTokens).slowReaderTimeout(Duration.ofSeconds(slowReaderTimeout))
+                .sessionStore(sessionStore).maxSessions(maxSessions).sessionTtl(Duration.ofSeconds(sessionTtl))
+                .sessionLeaseTtl(Duration.ofMillis(Math.round(sessionLeaseTtl * 1000)))
+                .shutdownDelay(Duration.ofSeconds(shutdownDelay)).drainTimeout(Duration.ofSeconds(drainTimeout))
+                .engine(new EngineConfig(maxRunning, maxWaiting, prefillChunk, mode)).build();
 
         Vertx vertx = Vertx.vertx();
         ParleyServer server = new ParleyServer(vertx, config);
@@ -113,9 +116,10 @@ final class ServeCommand implements Callable<Integer> {
         ServingModel served;
         try {
             if (warmup < 0) throw new IllegalArgumentException("--warmup must be 0 or more seconds");
-            Duration warm = Duration.ofMillis(Math.round(warmup * 1000));
-            served = builtIn ? ServingModel.load(model, config.engine(), template, DefaultModel.NAME, DefaultModel.DESCRIPTION, warm)
-                    : ServingModel.load(model, config.engine(), template, null, null, warm);
+            var options = new ServingModel.Options().engine(config.engine()).chatTemplate(template)
+                    .warmUp(Duration.ofMillis(Math.round(warmup * 1000)));
+            if (builtIn) options.name(DefaultModel.NAME).description(DefaultModel.DESCRIPTION);
+            served = ServingModel.load(model, options);
         } catch (RuntimeException e) {
             vertx.close();
             throw e; // the CLI's error handler prints it as one line, exit code 2

@@ -15,10 +15,6 @@ public final class ServingModel implements AutoCloseable {
     private final InferenceEngine engine;
     private final ChatFormatter formatter;
 
-    public ServingModel(String name, Model model, InferenceEngine engine, ChatFormatter formatter) {
-        this(name, null, model, engine, formatter);
-    }
-
     /** @param description what the model is, shown to users (the built-in demo model says it only continues text); or null */
     public ServingModel(String name, String description, Model model, InferenceEngine engine, ChatFormatter formatter) {
         this.name = name;
@@ -28,33 +24,42 @@ public final class ServingModel implements AutoCloseable {
         this.formatter = formatter;
     }
 
+    /** How a model file is served; every setting has a default, so callers set only what they mean. */
+    public static final class Options {
+        private EngineConfig engine = EngineConfig.defaults();
+        private String chatTemplate;
+        private String name;
+        private String description;
+        private Duration warmUp = Duration.ZERO;
+
+        public Options engine(EngineConfig value) { engine = value; return this; }
+
+        /** Jinja source overriding the model's template; null (default) = the model's own, or ChatML if it has none. */
+        public Options chatTemplate(String source) { chatTemplate = source; return this; }
+
+        /** The name clients see; null (default) = the file name without {@code .gguf}. */
+        public Options name(String value) { name = value; return this; }
+
+        /** What the model is, shown to users; null (default) = nothing. */
+        public Options description(String value) { description = value; return this; }
+
+        /** Run the kernels this long on throw-away batches before returning, so the first requests skip JIT compilation. */
+        public Options warmUp(Duration value) { warmUp = value; return this; }
+    }
+
     /** Loads a GGUF file and starts an engine on it (blocking: call it off the event loop). */
-    public static ServingModel load(Path path, EngineConfig engineConfig, String chatTemplate) {
-        return load(path, engineConfig, chatTemplate, null, null);
-    }
-
-    /** As {@link #load(Path, EngineConfig, String)}, with the name and description clients see (null: from the file name; none). */
-    public static ServingModel load(Path path, EngineConfig engineConfig, String chatTemplate, String name, String description) {
-        return load(path, engineConfig, chatTemplate, name, description, Duration.ZERO);
-    }
-
-    /**
-     * As {@link #load(Path, EngineConfig, String, String, String)}, and returns only after the engine has run its
-     * kernels for {@code warmUp} on throw-away batches, so the first requests do not pay for JIT compilation.
-     */
-    public static ServingModel load(Path path, EngineConfig engineConfig, String chatTemplate, String name, String description,
-                                    Duration warmUp) {
+    public static ServingModel load(Path path, Options options) {
         Model model = Model.load(path);
         try {
-            ChatFormatter formatter = new ChatFormatter(model, chatTemplate);
-            Engine engine = new Engine(model, engineConfig, warmUp);
+            ChatFormatter formatter = new ChatFormatter(model, options.chatTemplate);
+            Engine engine = new Engine(model, options.engine, options.warmUp);
             try {
                 engine.warmedUp().join();
             } catch (RuntimeException e) {
                 engine.close();
                 throw e;
             }
-            return new ServingModel(name != null ? name : nameOf(path), description, model, engine, formatter);
+            return new ServingModel(options.name != null ? options.name : nameOf(path), options.description, model, engine, formatter);
         } catch (RuntimeException e) {
             model.close();
             throw e;

@@ -12,6 +12,7 @@ import dev.parley.server.chat.ErrorCode;
 import dev.parley.server.chat.GenerationRun;
 import dev.parley.server.chat.InFlight;
 import dev.parley.server.chat.Messages;
+import dev.parley.server.config.ServerConfig;
 import dev.parley.server.http.ApiKeys;
 import dev.parley.server.http.Json;
 import dev.parley.server.model.ChatMessage;
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -38,12 +38,12 @@ public final class OpenAiApi {
     private static final int MAX_PENDING_CHARS = 1 << 20;
 
     private final Supplier<ChatService> chat;
-    private final Set<String> apiKeys;
+    private final ServerConfig.Auth auth;
     private final InFlight active;
 
-    public OpenAiApi(Supplier<ChatService> chat, Set<String> apiKeys, InFlight active) {
+    public OpenAiApi(Supplier<ChatService> chat, ServerConfig.Auth auth, InFlight active) {
         this.chat = chat;
-        this.apiKeys = apiKeys;
+        this.auth = auth;
         this.active = active;
     }
 
@@ -56,7 +56,7 @@ public final class OpenAiApi {
 
     /** Lets the request on only with an accepted {@code Authorization: Bearer} key (when keys are configured). */
     public void authenticate(RoutingContext ctx) {
-        if (ApiKeys.allows(apiKeys, ctx.request(), false)) ctx.next();
+        if (ApiKeys.allows(auth.apiKeys(), ctx.request(), false)) ctx.next();
         else fail(ctx, new ChatException(ErrorCode.UNAUTHORIZED, "missing or invalid API key (send Authorization: Bearer KEY)"));
     }
 

@@ -9,9 +9,9 @@ import io.vertx.core.Vertx;
 public final class SessionStores {
     private SessionStores() {}
 
-    public static SessionStore open(Vertx vertx, ServerConfig config) {
-        if (config.sessionStore().equals(ServerConfig.MEMORY_STORE)) return new MemorySessionStore(vertx, config.maxSessions(), config.sessionTtl());
-        return new RedisSessionStore(vertx, config.sessionStore(), config.maxSessions(), config.sessionTtl(), config.sessionLeaseTtl());
+    public static SessionStore open(Vertx vertx, ServerConfig.Sessions config) {
+        if (config.inMemory()) return new MemorySessionStore(vertx, config.maxLive(), config.ttl());
+        return new RedisSessionStore(vertx, config.store(), config.maxLive(), config.ttl(), config.leaseTtl());
     }
 
     /** The one-request-at-a-time rule (server/PROTOCOL.md): the same code whichever replica runs the other request. */

@@ -90,8 +90,8 @@ public final class ChatSocket {
     private void onText(String text) {
         long received = System.nanoTime();
         int bytes = utf8Length(text);
-        if (bytes > config.maxFrameBytes()) {
-            sendError(null, bad("frame of " + bytes + " bytes exceeds the limit of " + config.maxFrameBytes() + " bytes"));
+        if (bytes > config.http().maxFrameBytes()) {
+            sendError(null, bad("frame of " + bytes + " bytes exceeds the limit of " + config.http().maxFrameBytes() + " bytes"));
             return;
         }
         ClientFrame f;
@@ -312,10 +312,10 @@ public final class ChatSocket {
     /** The client stopped reading: deltas coalesce meanwhile, and past the limit its requests are cancelled. */
     private void writeBlocked() {
         if (slowReaderTimer >= 0) return;
-        slowReaderTimer = context.owner().setTimer(config.slowReaderLimit().toMillis(), t -> {
+        slowReaderTimer = context.owner().setTimer(config.streaming().slowReaderTimeout().toMillis(), t -> {
             slowReaderTimer = -1;
             if (gone() || !ws.writeQueueFull()) return;
-            LOG.log(Level.INFO, "client has not read for " + config.slowReaderLimit().toMillis() + " ms: cancelling its requests");
+            LOG.log(Level.INFO, "client has not read for " + config.streaming().slowReaderTimeout().toMillis() + " ms: cancelling its requests");
             for (WsRequest r : inFlight.values()) r.cancel();
         });
     }
@@ -405,7 +405,7 @@ public final class ChatSocket {
             if (gone()) return; // nobody to send to; the cancel from onClose stops the engine at its next step
             pendingText.append(e.text());
             if (logprobs > 0 && e.logprobs() != null) pendingTokens.add(tokenInfo(e.logprobs()));
-            if (pendingText.length() > config.maxPendingChars()) { // cancel rather than grow memory
+            if (pendingText.length() > config.streaming().maxPendingChars()) { // cancel rather than grow memory
                 LOG.log(Level.INFO, "request " + id + ": client too slow, " + pendingText.length() + " characters unsent; cancelling");
                 cancel();
                 return;

@@ -49,11 +49,11 @@ public final class UpgradeGuard {
     }
 
     /** Null when the upgrade may proceed. */
-    public static Refusal check(ServerConfig config, HttpServerRequest request) {
+    public static Refusal check(ServerConfig.Auth auth, HttpServerRequest request) {
         String origin = request.getHeader("Origin");
-        if (origin != null && !originAllowed(config.allowedOrigins(), origin, request.getHeader("Host")))
+        if (origin != null && !originAllowed(auth.allowedOrigins(), origin, request.getHeader("Host")))
             return new Refusal(403, "origin " + origin + " is not allowed (see --allowed-origins)");
-        if (!ApiKeys.allows(config.apiKeys(), request, true) && !ApiKeys.matches(config.apiKeys(), protocolKey(requestedProtocols(request))))
+        if (!ApiKeys.allows(auth.apiKeys(), request, true) && !ApiKeys.matches(auth.apiKeys(), protocolKey(requestedProtocols(request))))
             return new Refusal(401, "missing or invalid API key");
         return null;
     }

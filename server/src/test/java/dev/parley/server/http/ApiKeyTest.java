@@ -19,7 +19,7 @@ class ApiKeyTest {
     static TestServer server;
 
     @BeforeAll static void start() {
-        server = TestServer.start(ServerConfig.forTests().withApiKeys(Set.of("sekrit")));
+        server = TestServer.start(ServerConfig.forTests().toBuilder().apiKeys(Set.of("sekrit")).build());
     }
 
     @AfterAll static void stop() {

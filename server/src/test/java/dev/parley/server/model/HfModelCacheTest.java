@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.parley.inference.engine.EngineConfig;
 import dev.parley.server.cli.ServerMain;
 import dev.parley.server.testing.Shared;
 import java.io.ByteArrayOutputStream;
@@ -127,7 +126,7 @@ class HfModelCacheTest {
         // cached: no second download
         assertEquals(p, c.resolve(ref));
         assertEquals(1, downloads);
-        try (ServingModel m = ServingModel.load(p, EngineConfig.defaults(), null)) {
+        try (ServingModel m = ServingModel.load(p, new ServingModel.Options())) {
             assertEquals("stories260K", m.name());
         }
     }

@@ -27,7 +27,7 @@ class LangChain4jClientTest {
     static TestServer server;
 
     @BeforeAll static void start() {
-        server = TestServer.start(ServerConfig.forTests().withApiKeys(java.util.Set.of("lc4j-key")));
+        server = TestServer.start(ServerConfig.forTests().toBuilder().apiKeys(java.util.Set.of("lc4j-key")).build());
     }
 
     @AfterAll static void stop() {

@@ -43,8 +43,8 @@ class ProposedSessionIdTest {
         Shared.stories260K(); // skip before starting Redis when the model is absent
         single = TestServer.start(ServerConfig.forTests());
         redis = RedisServer.start();
-        a = TestServer.start(ServerConfig.forTests().withSessionStore(redis.uri()));
-        b = TestServer.start(ServerConfig.forTests().withSessionStore(redis.uri()));
+        a = TestServer.start(ServerConfig.forTests().toBuilder().sessionStore(redis.uri()).build());
+        b = TestServer.start(ServerConfig.forTests().toBuilder().sessionStore(redis.uri()).build());
     }
 
     @AfterAll static void stop() throws Exception {

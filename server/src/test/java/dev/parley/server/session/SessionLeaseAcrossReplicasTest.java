@@ -43,7 +43,7 @@ class SessionLeaseAcrossReplicasTest {
     }
 
     private static ServerConfig config() {
-        return ServerConfig.forTests().withSessionStore(redis.uri()).withSessionLeaseTtl(LEASE);
+        return ServerConfig.forTests().toBuilder().sessionStore(redis.uri()).sessionLeaseTtl(LEASE).build();
     }
 
     @Test void aSessionBusyOnOneReplicaIsBusyOnEveryReplicaUntilItsTurnEnds() throws Exception {

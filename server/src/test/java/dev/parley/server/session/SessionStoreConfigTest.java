@@ -14,17 +14,17 @@ import org.junit.jupiter.api.Test;
 /** The --session-store value and what a shared store keeps of a session (no Redis needed). */
 class SessionStoreConfigTest {
     @Test void acceptsMemoryAndRedisUris() {
-        ServerConfig.validateSessionStore("memory");
-        ServerConfig.validateSessionStore("redis://parley-redis:6379/0");
-        ServerConfig.validateSessionStore("redis://:secret@127.0.0.1:6380");
+        ServerConfig.validateStore("memory");
+        ServerConfig.validateStore("redis://parley-redis:6379/0");
+        ServerConfig.validateStore("redis://:secret@127.0.0.1:6380");
     }
 
     @Test void rejectsAnythingElseNamingTheExpectedForms() {
         for (String bad : new String[] {"redis", "postgres://db/1", "redis://host:6379/zero", "", "Memory"}) {
-            var e = assertThrows(IllegalArgumentException.class, () -> ServerConfig.validateSessionStore(bad), bad);
+            var e = assertThrows(IllegalArgumentException.class, () -> ServerConfig.validateStore(bad), bad);
             assertTrue(e.getMessage().contains("memory or redis://HOST:PORT/DB"), e.getMessage());
         }
-        assertThrows(IllegalArgumentException.class, () -> ServerConfig.forTests().withSessionStore("redis:/nohost"));
+        assertThrows(IllegalArgumentException.class, () -> ServerConfig.forTests().toBuilder().sessionStore("redis:/nohost").build());
     }
 
     @Test void stateRoundTripsWithEverySamplingSetting() {

@@ -30,8 +30,8 @@ class SessionsAcrossReplicasTest {
     @BeforeAll static void start() throws Exception {
         Shared.stories260K(); // skip before starting Redis when the model is absent
         redis = RedisServer.start();
-        a = TestServer.start(ServerConfig.forTests().withSessionStore(redis.uri()));
-        b = TestServer.start(ServerConfig.forTests().withSessionStore(redis.uri()));
+        a = TestServer.start(ServerConfig.forTests().toBuilder().sessionStore(redis.uri()).build());
+        b = TestServer.start(ServerConfig.forTests().toBuilder().sessionStore(redis.uri()).build());
         single = TestServer.start(ServerConfig.forTests());
     }
 
@@ -96,7 +96,7 @@ class SessionsAcrossReplicasTest {
     }
 
     @Test void stoppingAReplicaMidSessionLosesNothingAcknowledged() throws Exception {
-        TestServer doomed = TestServer.start(ServerConfig.forTests().withSessionStore(redis.uri()).withDrainTimeout(Duration.ZERO));
+        TestServer doomed = TestServer.start(ServerConfig.forTests().toBuilder().sessionStore(redis.uri()).drainTimeout(Duration.ZERO).build());
         String session;
         String acknowledged;
         try {
@@ -127,7 +127,7 @@ class SessionsAcrossReplicasTest {
 
     @Test void anUnreachableStoreIsAnUnavailableErrorNotAHang() throws Exception {
         RedisServer flaky = RedisServer.start();
-        try (TestServer s = TestServer.start(ServerConfig.forTests().withSessionStore(flaky.uri()))) {
+        try (TestServer s = TestServer.start(ServerConfig.forTests().toBuilder().sessionStore(flaky.uri()).build())) {
             String session = turn(s, null, "Once upon a time", 4).started.getString("session");
             flaky.kill();
             try (WsClient c = connect(s)) {

@@ -44,7 +44,7 @@ public final class TestServer implements AutoCloseable {
         Vertx vertx = Vertx.vertx();
         ParleyServer server = new ParleyServer(vertx, config);
         int port = server.listen().await();
-        ServingModel model = ServingModel.load(modelFile, config.engine(), config.chatTemplate(), name, description);
+        ServingModel model = ServingModel.load(modelFile, new ServingModel.Options().engine(config.engine()).name(name).description(description));
         server.serve(model);
         return new TestServer(vertx, server, model, port);
     }

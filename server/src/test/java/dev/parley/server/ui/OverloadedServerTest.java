@@ -14,7 +14,7 @@ import org.openqa.selenium.By;
 class OverloadedServerTest {
     @Test void overloadedErrorIsReadableAndTheMessageIsKept() {
         Browser.requireChromium();
-        ServerConfig oneSession = ServerConfig.forTests().withMaxSessions(1);
+        ServerConfig oneSession = ServerConfig.forTests().toBuilder().maxSessions(1).build();
         try (TestServer server = TestServer.start(oneSession); Browser browser = Browser.open(1200, 800)) {
             ChatPage page = new ChatPage(browser, server.url("/")).open(ChatUiTest.SHORT_REPLIES);
             page.send("Once upon a time");

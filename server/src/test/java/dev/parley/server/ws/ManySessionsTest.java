@@ -27,7 +27,7 @@ class ManySessionsTest {
     static final int TOKENS = 80;
 
     @Test void sixtyFourConcurrentSessionsAllComplete() throws Exception {
-        ServerConfig config = ServerConfig.forTests().withEngine(new EngineConfig(16, SESSIONS, 64, MatmulMode.GGML));
+        ServerConfig config = ServerConfig.forTests().toBuilder().engine(new EngineConfig(16, SESSIONS, 64, MatmulMode.GGML)).build();
         try (TestServer server = TestServer.start(config)) {
             long heapBefore = usedHeapAfterGc();
             // Vert.x's client allows 50 WebSockets per server by default

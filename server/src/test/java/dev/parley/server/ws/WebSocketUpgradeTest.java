@@ -21,8 +21,8 @@ class WebSocketUpgradeTest {
     static TestServer server;
 
     @BeforeAll static void start() {
-        server = TestServer.start(ServerConfig.forTests().withApiKeys(Set.of("sekrit-1"))
-                .withAllowedOrigins(Set.of("https://chat.example.com")));
+        server = TestServer.start(ServerConfig.forTests().toBuilder().apiKeys(Set.of("sekrit-1"))
+                .allowedOrigins(Set.of("https://chat.example.com")).build());
     }
 
     @AfterAll static void stop() {
