@@ -1,9 +1,9 @@
 package dev.parley.inference.engine;
 
 /**
- * Receives a request's output. Called on an engine thread, in order: at most one {@link #onAdmitted}, any number of
- * {@link #onToken}, then exactly one of {@link #onComplete} or {@link #onError}. Implementations must return quickly (hand work to their own
- * thread or event loop); a listener that throws has its request cancelled.
+ * Receives a request's output. Called on an engine thread, in order: at most one {@link #onAdmitted}, any number
+ * of {@link #onToken}, then exactly one of {@link #onComplete} or {@link #onError}. Implementations must return
+ * quickly (hand work to their own thread or event loop); a listener that throws has its request cancelled.
  */
 public interface GenerationListener {
     /**
