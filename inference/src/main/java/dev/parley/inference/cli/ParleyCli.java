@@ -2,6 +2,7 @@ package dev.parley.inference.cli;
 
 import dev.parley.inference.Version;
 import dev.parley.inference.train.TrainCommand;
+import dev.parley.inference.train.TuneCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "parley", mixinStandardHelpOptions = true, versionProvider = ParleyCli.VersionProvider.class,
         description = "Parley: a JVM-native LLM engine and chat server.",
         subcommands = {InfoCommand.class, TokenizeCommand.class, TemplateCommand.class, LogitsCommand.class,
-                GenerateCommand.class, BenchCommand.class, ForgeCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
+                GenerateCommand.class, BenchCommand.class, ForgeCommand.class, TrainCommand.class, TuneCommand.class,
+                CommandLine.HelpCommand.class})
 public final class ParleyCli implements Runnable {
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

@@ -17,6 +17,8 @@ public final class Llama {
     final List<Param> params = new ArrayList<>();
     private final Rope rope;
     private Activations a;
+    /** Low-rank adapters on the projections; while attached the projections' base weights get no gradient. */
+    private Lora lora;
 
     record Layer(Param attnNorm, Param wq, Param wk, Param wv, Param wo, Param ffnNorm, Param gate, Param up, Param down) {}
 
@@ -44,6 +46,28 @@ public final class Llama {
     }
 
     public LlamaConfig config() { return c; }
+
+    /** Attaches adapters (null detaches them): forward adds their deltas, backward trains them and freezes the projections. */
+    void attach(Lora adapters) { this.lora = adapters; }
+
+    /** The base weight of projection {@code p} in layer {@code l}. */
+    Param weight(int l, Lora.Projection p) {
+        Layer w = layers[l];
+        return switch (p) {
+            case Q -> w.wq; case K -> w.wk; case V -> w.wv; case O -> w.wo; case GATE -> w.gate; case UP -> w.up; case DOWN -> w.down;
+        };
+    }
+
+    private void project(int l, Lora.Projection p, float[] x, float[] y, int n, int in, int out) {
+        MatMul.forward(x, weight(l, p).w, y, n, in, out);
+        if (lora != null) lora.adapter(l, p).forward(x, y, n, in, out);
+    }
+
+    private void projectBackward(int l, Lora.Projection p, float[] x, float[] dy, float[] dx, int n, int in, int out) {
+        Param w = weight(l, p);
+        MatMul.backward(x, w.w, dy, dx, lora != null ? null : w.g, n, in, out);
+        if (lora != null) lora.adapter(l, p).backward(x, dy, dx, n, in, out);
+    }
 
     private Param param(String name, int rows, int cols, SplittableRandom rnd, float std) {
         Param p = new Param(name, rows, cols);
@@ -101,20 +125,20 @@ public final class Llama {
             Layer w = layers[l];
             System.arraycopy(x, 0, a.xIn[l], 0, n * D);
             RmsNorm.forward(x, w.attnNorm.w, a.xn1[l], a.r1[l], n, D, eps);
-            MatMul.forward(a.xn1[l], w.wq.w, a.q[l], n, D, D);
-            MatMul.forward(a.xn1[l], w.wk.w, a.k[l], n, D, KV);
-            MatMul.forward(a.xn1[l], w.wv.w, a.v[l], n, D, KV);
+            project(l, Lora.Projection.Q, a.xn1[l], a.q[l], n, D, D);
+            project(l, Lora.Projection.K, a.xn1[l], a.k[l], n, D, KV);
+            project(l, Lora.Projection.V, a.xn1[l], a.v[l], n, D, KV);
             rope.forward(a.q[l], n, t, H);
             rope.forward(a.k[l], n, t, c.kvHeads());
             Attention.forward(a.q[l], a.k[l], a.v[l], a.att[l], a.probs[l], b, t, H, c.kvHeads(), c.headDim());
-            MatMul.forward(a.att[l], w.wo.w, a.tmp, n, D, D);
+            project(l, Lora.Projection.O, a.att[l], a.tmp, n, D, D);
             for (int i = 0; i < n * D; i++) x[i] += a.tmp[i];
             System.arraycopy(x, 0, a.xMid[l], 0, n * D);
             RmsNorm.forward(x, w.ffnNorm.w, a.xn2[l], a.r2[l], n, D, eps);
-            MatMul.forward(a.xn2[l], w.gate.w, a.ga[l], n, D, F);
-            MatMul.forward(a.xn2[l], w.up.w, a.ub[l], n, D, F);
+            project(l, Lora.Projection.GATE, a.xn2[l], a.ga[l], n, D, F);
+            project(l, Lora.Projection.UP, a.xn2[l], a.ub[l], n, D, F);
             SwiGlu.forward(a.ga[l], a.ub[l], a.h[l], n * F);
-            MatMul.forward(a.h[l], w.down.w, a.tmp, n, F, D);
+            project(l, Lora.Projection.DOWN, a.h[l], a.tmp, n, F, D);
             for (int i = 0; i < n * D; i++) x[i] += a.tmp[i];
         }
         System.arraycopy(x, 0, a.xFinal, 0, n * D);
@@ -143,15 +167,15 @@ public final class Llama {
             Layer w = layers[l];
             // feed-forward: x = xMid + down(swiglu(gate(xn2), up(xn2)))
             Arrays.fill(a.dh, 0f);
-            MatMul.backward(a.h[l], w.down.w, dx, a.dh, w.down.g, n, F, D);
+            projectBackward(l, Lora.Projection.DOWN, a.h[l], dx, a.dh, n, F, D);
             SwiGlu.backward(a.ga[l], a.ub[l], a.dh, a.dga, a.dub, n * F);
             Arrays.fill(dxn, 0f);
-            MatMul.backward(a.xn2[l], w.gate.w, a.dga, dxn, w.gate.g, n, D, F);
-            MatMul.backward(a.xn2[l], w.up.w, a.dub, dxn, w.up.g, n, D, F);
+            projectBackward(l, Lora.Projection.GATE, a.xn2[l], a.dga, dxn, n, D, F);
+            projectBackward(l, Lora.Projection.UP, a.xn2[l], a.dub, dxn, n, D, F);
             RmsNorm.backward(a.xMid[l], w.ffnNorm.w, a.r2[l], dxn, dx, w.ffnNorm.g, n, D);
             // attention: xMid = xIn + wo(attention(rope(q), rope(k), v))
             Arrays.fill(a.datt, 0f);
-            MatMul.backward(a.att[l], w.wo.w, dx, a.datt, w.wo.g, n, D, D);
+            projectBackward(l, Lora.Projection.O, a.att[l], dx, a.datt, n, D, D);
             Arrays.fill(a.dq, 0f);
             Arrays.fill(a.dk, 0f);
             Arrays.fill(a.dv, 0f);
@@ -159,9 +183,9 @@ public final class Llama {
             rope.backward(a.dq, n, t, H);
             rope.backward(a.dk, n, t, c.kvHeads());
             Arrays.fill(dxn, 0f);
-            MatMul.backward(a.xn1[l], w.wq.w, a.dq, dxn, w.wq.g, n, D, D);
-            MatMul.backward(a.xn1[l], w.wk.w, a.dk, dxn, w.wk.g, n, D, KV);
-            MatMul.backward(a.xn1[l], w.wv.w, a.dv, dxn, w.wv.g, n, D, KV);
+            projectBackward(l, Lora.Projection.Q, a.xn1[l], a.dq, dxn, n, D, D);
+            projectBackward(l, Lora.Projection.K, a.xn1[l], a.dk, dxn, n, D, KV);
+            projectBackward(l, Lora.Projection.V, a.xn1[l], a.dv, dxn, n, D, KV);
             RmsNorm.backward(a.xIn[l], w.attnNorm.w, a.r1[l], dxn, dx, w.attnNorm.g, n, D);
         }
         for (int i = 0; i < n; i++) VecMath.axpy(1f, dx, i * D, embedding.g, tokens[i] * D, D);

@@ -36,6 +36,24 @@ public final class Samples {
         }
     }
 
+    /** The greedy continuation of prompt tokens up to (not including) an end-of-generation token: what serving replies. */
+    static int[] greedy(Model m, int[] prompt, int maxTokens) {
+        Tokenizer tok = m.tokenizer();
+        Transformer tf = m.transformer(MatmulMode.GGML);
+        int capacity = Math.min(m.config().contextLength(), prompt.length + maxTokens);
+        List<Integer> out = new ArrayList<>();
+        try (SingleSequenceKvCache kv = m.newSingleSequenceKvCache(capacity)) {
+            float[] logits = tf.forward(prompt, 0, kv, false)[0];
+            for (int pos = prompt.length; out.size() < maxTokens && pos < capacity; pos++) {
+                int next = pick(logits, 0f, null);
+                if (tok.isEndOfGeneration(next)) break;
+                out.add(next);
+                logits = tf.forward(new int[] {next}, pos, kv, false)[0];
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     private static int pick(float[] logits, float temperature, SplittableRandom rnd) {
         int best = 0;
         for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;

@@ -1,0 +1,14 @@
+package dev.parley.inference.train;
+
+import picocli.CommandLine.Command;
+
+/** {@code parley tune}: the alignment stage after {@code parley train}. */
+@Command(name = "tune", mixinStandardHelpOptions = true, subcommands = SftCommand.class,
+        description = "Fine-tune a model: supervised fine-tuning on conversations (sft), full or LoRA.")
+public final class TuneCommand implements Runnable {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}
