@@ -176,7 +176,7 @@ public final class GbnfParser {
         if (negated) pos++;
         List<Integer> ranges = new ArrayList<>();
         while (true) {
-            if (pos >= text.length()) throw error(start, "unterminated character class");
+            if (pos >= text.length() || text.charAt(pos) == '\n') throw error(start, "unterminated character class");
             if (text.charAt(pos) == ']') {
                 pos++;
                 break;
@@ -186,6 +186,7 @@ public final class GbnfParser {
             if (pos + 1 < text.length() && text.charAt(pos) == '-' && text.charAt(pos + 1) != ']') {
                 pos++;
                 int at = pos;
+                if (text.charAt(pos) == '\n') throw error(start, "unterminated character class");
                 hi = character();
                 if (hi < lo) throw error(at, "character range " + printable(lo) + "-" + printable(hi) + " is reversed");
             }

@@ -80,6 +80,10 @@ public final class TokenMatcher {
         return ended;
     }
 
+    ParseState state() {
+        return state;
+    }
+
     public TokenMatcher fork() {
         TokenMatcher copy = new TokenMatcher(constraint, state);
         copy.ended = ended;
