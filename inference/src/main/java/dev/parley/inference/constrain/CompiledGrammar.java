@@ -61,15 +61,6 @@ public final class CompiledGrammar {
         return (termBits[4 * term + (b >>> 6)] >>> (b & 63) & 1L) != 0;
     }
 
-    public int ruleCount() {
-        return altStarts.length;
-    }
-
-    /** Number of positions in the code array (a size figure for logs and tests). */
-    public int size() {
-        return code.length;
-    }
-
     /** A parser at the start of the grammar: byte-level, for tests and for front ends that check text. */
     public GrammarParser newParser() {
         return new GrammarParser(this, states.start());

@@ -267,16 +267,12 @@ final class GrammarCompiler {
         for (int r = 0; r < n; r++) {
             for (int[] edge : edges.get(r)) {
                 if (edge[1] == 1 && component[edge[0]] == component[r]) {
-                    throw new GrammarException("rule '" + userRule(ruleNames.get(r)) + "' is left-recursive (it can reach itself"
-                            + " through '" + userRule(ruleNames.get(edge[0])) + "' before reading any character); rewrite it"
+                    throw new GrammarException("rule '" + ruleNames.get(r) + "' is left-recursive (it can reach itself"
+                            + " through '" + ruleNames.get(edge[0]) + "' before reading any character); rewrite it"
                             + " with repetition, e.g. x ::= y (\"op\" y)*");
                 }
             }
         }
-    }
-
-    private static String userRule(String name) {
-        return name;
     }
 
     private CompiledGrammar flatten(int root) {

@@ -39,10 +39,6 @@ public final class GrammarParser {
         return new GrammarParser(grammar, state);
     }
 
-    ParseState state() {
-        return state;
-    }
-
     private ParseState walk(ParseState from, byte[] bytes) {
         StateSpace space = grammar.states;
         synchronized (space.lock) {

@@ -36,11 +36,6 @@ public final class ParseState {
         return nodes.length == 0 && !accepting;
     }
 
-    /** The number of parse stacks alive (a size figure for tests and logs). */
-    public int stackCount() {
-        return nodes.length;
-    }
-
     boolean sameConfiguration(int[] otherNodes, boolean otherAccepting) {
         return accepting == otherAccepting && Arrays.equals(nodes, otherNodes);
     }

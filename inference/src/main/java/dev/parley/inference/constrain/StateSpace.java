@@ -33,7 +33,6 @@ final class StateSpace {
     private final ParseState dead = new ParseState(new int[0], false);
     private ParseState start;
     private long transitionsComputed;
-    private long resets;
 
     // Closure work buffers, reused.
     private int[] visitedStamp = new int[1024];
@@ -80,16 +79,11 @@ final class StateSpace {
         return computed;
     }
 
+    /** Transitions computed (automaton misses), for benchmarks and tests. */
     long transitionsComputed() {
-        return transitionsComputed;
-    }
-
-    long resets() {
-        return resets;
-    }
-
-    int stateCount() {
-        return states.size();
+        synchronized (lock) {
+            return transitionsComputed;
+        }
     }
 
     private ParseState computeStep(ParseState state, int b) {
@@ -163,7 +157,6 @@ final class StateSpace {
 
     /** Forgets every interned state and cut their transition links, so the memory can be reclaimed. */
     private void reset() {
-        resets++;
         for (ParseState s : states.keySet()) s.next = null;
         states = new HashMap<>();
         if (start != null) states.put(start, start);

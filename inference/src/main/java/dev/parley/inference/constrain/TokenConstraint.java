@@ -81,7 +81,12 @@ public final class TokenConstraint {
         return mask;
     }
 
-    /** Walks the token trie once from {@code state}; no cache. Public for benchmarks. */
+    /** The mask of the matcher's state computed afresh by a trie walk, bypassing the cache (benchmarks, checks). */
+    public long[] computeMask(TokenMatcher matcher) {
+        return computeMask(matcher.state());
+    }
+
+    /** Walks the token trie once from {@code state}; no cache. */
     long[] computeMask(ParseState state) {
         long[] mask = new long[words];
         if (state.accepting) for (int id : vocabulary.endOfGenerationIds()) mask[id >>> 6] |= 1L << id;

@@ -113,7 +113,7 @@ class GbnfReferenceTest {
     }
 
     /** expr := term (ws [-+] ws term)*, term := factor (ws [*\/] ws factor)*, factor := number | ( expr ) | -factor. */
-    private static final class Arithmetic {
+    static final class Arithmetic {
         private final String s;
         private int pos;
 

@@ -127,6 +127,41 @@ class RealVocabularyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"llama-spm-q4_0.gguf", "qwen2-f32.gguf"})
+    void regexGbnfAndChoiceWalksMatchBruteForceAndTheirReference(String model) {
+        Tokenizer tokenizer = tokenizer(model);
+        TokenVocabulary vocabulary = vocabulary(model);
+        Random random = new Random(model.hashCode() + 5);
+        java.util.regex.Pattern email = java.util.regex.Pattern.compile("[a-z]{1,8}@[a-z]{1,8}\\.(com|org)");
+        List<String> choices = List.of("yes", "no", "maybe not", "né");
+        Map<CompiledGrammar, java.util.function.Predicate<String>> cases = Map.of(
+                Grammars.regex(email.pattern()).compile(), s -> email.matcher(s).matches(),
+                Grammars.gbnf(GbnfReferenceTest.ARITHMETIC).compile(), s -> new GbnfReferenceTest.Arithmetic(s).valid(),
+                Grammars.choice(choices).compile(), choices::contains);
+        int finished = 0;
+        for (Map.Entry<CompiledGrammar, java.util.function.Predicate<String>> c : cases.entrySet()) {
+            TokenConstraint constraint = new TokenConstraint(c.getKey(), vocabulary);
+            for (int walk = 0; walk < 4; walk++) {
+                TokenMatcher matcher = constraint.newMatcher();
+                ByteArrayOutputStream text = new ByteArrayOutputStream();
+                for (int step = 0; step < 40 && !matcher.hasEnded(); step++) {
+                    BitSet allowed = matcher.allowedTokens();
+                    if (step < 3) assertEquals(bruteForce(tokenizer, c.getKey(), matcher.state()), allowed, () -> "mask after " + text);
+                    int token = pick(allowed, vocabulary, random, step + 30);
+                    matcher.accept(token);
+                    if (!matcher.hasEnded()) text.writeBytes(vocabulary.piece(token));
+                }
+                if (matcher.hasEnded()) {
+                    finished++;
+                    String output = text.toString(StandardCharsets.UTF_8);
+                    assertTrue(c.getValue().test(output), () -> "finished output is not in the language: " + output);
+                }
+            }
+        }
+        assertTrue(finished >= 6, "only " + finished + " walks finished");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-spm-q4_0.gguf", "qwen2-f32.gguf"})
     void validJsonTokenizedByTheModelUsesOnlyAllowedTokens(String model) {
         Tokenizer tokenizer = tokenizer(model);
         TokenVocabulary vocabulary = vocabulary(model);

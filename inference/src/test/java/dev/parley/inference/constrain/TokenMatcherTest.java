@@ -78,6 +78,8 @@ class TokenMatcherTest {
         TokenConstraint.CacheStats stats = constraint.cacheStats();
         assertEquals(1, stats.misses());
         assertEquals(1, stats.hits());
+        long transitions = constraint.grammar().states.transitionsComputed();
         assertEquals(BitSet.valueOf(constraint.computeMask(m.state())), m.allowedTokens());
+        assertEquals(transitions, constraint.grammar().states.transitionsComputed(), "a second walk steps only cached transitions");
     }
 }
