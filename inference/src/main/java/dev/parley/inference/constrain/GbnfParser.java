@@ -10,7 +10,8 @@ import java.util.Map;
  * Parses llama.cpp's GBNF (grammars/README.md there): {@code name ::= alternatives} rules, one per line (a rule
  * continues on the next line after {@code ::=}, after {@code |} and inside parentheses), sequences, {@code |},
  * groups, {@code * + ?} and {@code {m}}, {@code {m,}}, {@code {m,n}}, {@code {,n}} repetition, string literals and
- * character classes with the escapes {@code \x..}, {@code \U........} (and the 4-digit u escape), {@code \t \r \n \\ \" \[ \] \-}, negated classes,
+ * character classes with the escapes {@code \x..}, {@code \U........} (and the 4-digit u escape), {@code \t \r \n \\
+ * \" \[ \] \-}, negated classes,
  * {@code .} (any character) and {@code #} comments. The start rule is {@code root}.
  *
  * <p>Refused with a line and column: undefined or twice-defined rules, unknown escapes, unterminated literals and
@@ -139,7 +140,9 @@ public final class GbnfParser {
         skipSpace(false);
         if (pos >= text.length() || text.charAt(pos) != '}') throw error(pos, "expected '}' to close the repetition");
         pos++;
-        if (max != GrammarExpr.Repeat.UNBOUNDED && max < min) throw error(at, "repetition {" + min + "," + max + "}: maximum below minimum");
+        if (max != GrammarExpr.Repeat.UNBOUNDED && max < min) {
+            throw error(at, "repetition {" + min + "," + max + "}: maximum below minimum");
+        }
         if (min > GrammarExpr.MAX_REPEAT || max > GrammarExpr.MAX_REPEAT) {
             throw error(at, "repetition count above " + GrammarExpr.MAX_REPEAT + " is not supported");
         }

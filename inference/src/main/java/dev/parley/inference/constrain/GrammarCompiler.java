@@ -218,7 +218,9 @@ final class GrammarCompiler {
                 }
             }
         }
-        if (!productive[root]) throw new GrammarException("the grammar matches no string: rule '" + ruleNames.get(root) + "' never finishes");
+        if (!productive[root]) {
+            throw new GrammarException("the grammar matches no string: rule '" + ruleNames.get(root) + "' never finishes");
+        }
         for (int r = 0; r < n; r++) ruleAlts.get(r).removeIf(alt -> !allProductive(alt, productive));
     }
 

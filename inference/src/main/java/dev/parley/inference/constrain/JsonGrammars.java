@@ -57,9 +57,11 @@ public final class JsonGrammars {
         addScalarRules(rules);
         rules.putIfAbsent(VALUE, choice(ref(OBJECT), ref(ARRAY), ref(STRING), ref(NUMBER), ref(BOOLEAN), ref(NULL)));
         GrammarExpr member = seq(ref(STRING), ref(WS), literal(":"), ref(WS), ref(VALUE), ref(WS));
-        rules.putIfAbsent(OBJECT, seq(literal("{"), ref(WS), optional(seq(member, star(seq(literal(","), ref(WS), member)))), literal("}")));
+        rules.putIfAbsent(OBJECT, seq(literal("{"), ref(WS), optional(seq(member, star(seq(literal(","), ref(WS), member)))),
+                literal("}")));
         GrammarExpr element = seq(ref(VALUE), ref(WS));
-        rules.putIfAbsent(ARRAY, seq(literal("["), ref(WS), optional(seq(element, star(seq(literal(","), ref(WS), element)))), literal("]")));
+        rules.putIfAbsent(ARRAY, seq(literal("["), ref(WS), optional(seq(element, star(seq(literal(","), ref(WS), element)))),
+                literal("]")));
     }
 
     static void addScalarRules(Map<String, GrammarExpr> rules) {
@@ -69,7 +71,8 @@ public final class JsonGrammars {
                 'b', 'b', 'f', 'f', 'n', 'n', 'r', 'r', 't', 't'}, false), seq(literal("u"), HEX, HEX, HEX, HEX)));
         rules.putIfAbsent(CHAR, choice(UNESCAPED, escape));
         rules.putIfAbsent(STRING, seq(literal("\""), star(ref(CHAR)), literal("\"")));
-        GrammarExpr integer = seq(optional(literal("-")), choice(literal("0"), seq(GrammarExpr.CharClass.of(new int[] {'1', '9'}, false), star(DIGIT))));
+        GrammarExpr integer = seq(optional(literal("-")), choice(literal("0"), seq(GrammarExpr.CharClass.of(new int[] {'1', '9'},
+                false), star(DIGIT))));
         rules.putIfAbsent(INTEGER, integer);
         rules.putIfAbsent(NUMBER, seq(ref(INTEGER), optional(seq(literal("."), GrammarExpr.plus(DIGIT))),
                 optional(seq(GrammarExpr.CharClass.of(new int[] {'e', 'e', 'E', 'E'}, false),
@@ -85,7 +88,8 @@ public final class JsonGrammars {
     static void addCountedCharRule(Map<String, GrammarExpr> rules) {
         GrammarExpr nonSurrogateHex = choice(
                 seq(GrammarExpr.CharClass.of(new int[] {'0', '9', 'a', 'c', 'A', 'C', 'e', 'f', 'E', 'F'}, false), HEX, HEX, HEX),
-                seq(GrammarExpr.CharClass.of(new int[] {'d', 'd', 'D', 'D'}, false), GrammarExpr.CharClass.of(new int[] {'0', '7'}, false), HEX, HEX));
+                seq(GrammarExpr.CharClass.of(new int[] {'d', 'd', 'D', 'D'}, false), GrammarExpr.CharClass.of(new int[] {'0', '7'},
+                        false), HEX, HEX));
         GrammarExpr escape = seq(literal("\\"), choice(GrammarExpr.CharClass.of(new int[] {'"', '"', '\\', '\\', '/', '/',
                 'b', 'b', 'f', 'f', 'n', 'n', 'r', 'r', 't', 't'}, false), seq(literal("u"), nonSurrogateHex)));
         rules.putIfAbsent(COUNTED_CHAR, choice(UNESCAPED, escape));

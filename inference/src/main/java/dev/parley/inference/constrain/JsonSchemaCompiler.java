@@ -41,7 +41,9 @@ public final class JsonSchemaCompiler {
     private int counter;
 
     private JsonSchemaCompiler(Object root) {
-        if (!(root instanceof Map<?, ?>) && !(root instanceof Boolean)) throw new GrammarException("a JSON Schema must be an object or a boolean, at $");
+        if (!(root instanceof Map<?, ?>) && !(root instanceof Boolean)) {
+            throw new GrammarException("a JSON Schema must be an object or a boolean, at $");
+        }
         @SuppressWarnings("unchecked")
         Map<String, Object> map = root instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
         this.rootSchema = map;
@@ -93,7 +95,9 @@ public final class JsonSchemaCompiler {
         }
         if (s.containsKey("anyOf")) {
             only(constraints, "anyOf", path);
-            if (!(s.get("anyOf") instanceof List<?> list) || list.isEmpty()) throw error(path + ".anyOf", "anyOf must be a non-empty array");
+            if (!(s.get("anyOf") instanceof List<?> list) || list.isEmpty()) {
+                throw error(path + ".anyOf", "anyOf must be a non-empty array");
+            }
             List<GrammarExpr> alts = new ArrayList<>();
             for (int i = 0; i < list.size(); i++) alts.add(schema(list.get(i), path + ".anyOf[" + i + "]"));
             return new GrammarExpr.Choice(alts);
@@ -103,7 +107,9 @@ public final class JsonSchemaCompiler {
             if (s.containsKey("const") && s.containsKey("enum")) throw error(path, "both 'const' and 'enum' are not supported together");
             Set<String> allowed = new HashSet<>(constraints);
             allowed.removeAll(Set.of("type", "const", "enum"));
-            if (!allowed.isEmpty()) throw error(path, "keyword '" + allowed.iterator().next() + "' together with enum/const is not supported");
+            if (!allowed.isEmpty()) {
+                throw error(path, "keyword '" + allowed.iterator().next() + "' together with enum/const is not supported");
+            }
             List<?> values = s.containsKey("const") ? List.of(s.get("const")) : enumValues(s.get("enum"), path + ".enum");
             List<GrammarExpr> alts = new ArrayList<>();
             for (Object v : values) {
@@ -125,7 +131,9 @@ public final class JsonSchemaCompiler {
             }
         }
         for (String key : constraints) {
-            if (!applicable.contains(key)) throw new GrammarException("JSON Schema keyword '" + key + "' at " + path + " does not apply to type " + types);
+            if (!applicable.contains(key)) {
+                throw new GrammarException("JSON Schema keyword '" + key + "' at " + path + " does not apply to type " + types);
+            }
         }
         List<GrammarExpr> alts = new ArrayList<>();
         for (String type : types) alts.add(typed(type, s, path));
@@ -183,7 +191,9 @@ public final class JsonSchemaCompiler {
         Map<String, Object> properties = requireObject(s.get("properties"), path + ".properties");
         Set<String> required = new HashSet<>();
         if (s.containsKey("required")) {
-            if (!(s.get("required") instanceof List<?> list)) throw error(path + ".required", "'required' must be an array of property names");
+            if (!(s.get("required") instanceof List<?> list)) {
+                throw error(path + ".required", "'required' must be an array of property names");
+            }
             for (Object name : list) {
                 if (!(name instanceof String n)) throw error(path + ".required", "'required' must be an array of property names");
                 if (!properties.containsKey(n)) throw error(path + ".required", "required property '" + n + "' is not in 'properties'");
@@ -194,7 +204,8 @@ public final class JsonSchemaCompiler {
         List<GrammarExpr> members = new ArrayList<>();
         for (String name : names) {
             GrammarExpr value = schema(properties.get(name), path + ".properties." + name);
-            members.add(seq(literal(JsonText.quote(name)), ref(JsonGrammars.WS), literal(":"), ref(JsonGrammars.WS), value, ref(JsonGrammars.WS)));
+            members.add(seq(literal(JsonText.quote(name)), ref(JsonGrammars.WS), literal(":"), ref(JsonGrammars.WS), value,
+                    ref(JsonGrammars.WS)));
         }
         // rest(i, comma): properties i.. in order; required ones must appear; "," before each after the first written.
         String base = "object-" + (++counter);
@@ -337,9 +348,13 @@ public final class JsonSchemaCompiler {
 
     private int count(Map<String, Object> s, String key, String path, int absent) {
         if (!s.containsKey(key)) return absent;
-        if (!(s.get(key) instanceof JsonText.JsonNumber n) || !n.text().matches("\\d{1,9}")) throw error(path + "." + key, "'" + key + "' must be a non-negative integer");
+        if (!(s.get(key) instanceof JsonText.JsonNumber n) || !n.text().matches("\\d{1,9}")) {
+            throw error(path + "." + key, "'" + key + "' must be a non-negative integer");
+        }
         int value = Integer.parseInt(n.text());
-        if (value > GrammarExpr.MAX_REPEAT) throw error(path + "." + key, "'" + key + "' above " + GrammarExpr.MAX_REPEAT + " is not supported");
+        if (value > GrammarExpr.MAX_REPEAT) {
+            throw error(path + "." + key, "'" + key + "' above " + GrammarExpr.MAX_REPEAT + " is not supported");
+        }
         return value;
     }
 

@@ -109,8 +109,12 @@ public final class RegexParser {
                 }
                 if (pos >= pattern.length() || pattern.charAt(pos) != '}') throw error(at, "expected '}' to close the quantifier");
                 pos++;
-                if (max != GrammarExpr.Repeat.UNBOUNDED && max < min) throw error(at, "quantifier {" + min + "," + max + "}: maximum below minimum");
-                if (min > GrammarExpr.MAX_REPEAT || max > GrammarExpr.MAX_REPEAT) throw error(at, "quantifier count above " + GrammarExpr.MAX_REPEAT + " is not supported");
+                if (max != GrammarExpr.Repeat.UNBOUNDED && max < min) {
+                    throw error(at, "quantifier {" + min + "," + max + "}: maximum below minimum");
+                }
+                if (min > GrammarExpr.MAX_REPEAT || max > GrammarExpr.MAX_REPEAT) {
+                    throw error(at, "quantifier count above " + GrammarExpr.MAX_REPEAT + " is not supported");
+                }
             } else {
                 return atom;
             }
@@ -235,7 +239,9 @@ public final class RegexParser {
             case 'k' -> throw error(at, "backreferences are not supported");
             case 'Q' -> throw error(at, "quoting (\\Q...\\E) is not supported");
             default -> {
-                if (e >= '0' && e <= '9') throw error(at, e == '0' ? "octal escapes are not supported" : "backreferences are not supported");
+                if (e >= '0' && e <= '9') {
+                    throw error(at, e == '0' ? "octal escapes are not supported" : "backreferences are not supported");
+                }
                 if (Character.isLetter(e)) throw error(at, "unknown escape '\\" + e + "'");
                 yield GrammarExpr.CharClass.single(e); // escaped punctuation is itself
             }

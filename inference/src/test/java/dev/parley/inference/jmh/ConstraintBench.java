@@ -58,10 +58,20 @@ public class ConstraintBench {
              "required": ["name", "age", "email", "address", "tags", "status", "score"], "additionalProperties": false}
             """;
     static final List<String> DOCUMENTS = List.of(
-            "{\"name\": \"Ada Lovelace\", \"age\": 36, \"email\": \"ada@analytical.org\", \"address\": {\"street\": \"12 St James's Square\", \"city\": \"London\", \"zip\": \"10001\"}, \"tags\": [\"mathematics\", \"engines\", \"poetry\"], \"status\": \"active\", \"score\": 97.5}",
-            "{\"name\": \"Grace Hopper\", \"age\": 85, \"email\": \"grace.hopper@navy.com\", \"address\": {\"street\": \"1 Navy Yard\", \"city\": \"Arlington\", \"zip\": \"22202\"}, \"tags\": [\"COBOL\", \"compilers\"], \"status\": \"inactive\", \"score\": null}",
-            "{\"name\": \"Alan Turing\", \"age\": 41, \"email\": \"alan@bletchley.net\", \"address\": {\"street\": \"Hollymeade, Adlington Road\", \"city\": \"Wilmslow\", \"zip\": \"09125\"}, \"tags\": [\"computability\", \"morphogenesis\", \"cryptanalysis\", \"chess\"], \"status\": \"pending\", \"score\": 1e2}",
-            "{\"name\": \"Édith Piaf\", \"age\": 47, \"email\": \"edith@paris.org\", \"address\": {\"street\": \"67 boulevard de Belleville\", \"city\": \"Paris\", \"zip\": \"75020\"}, \"tags\": [\"chanson\", \"«La Vie en rose»\"], \"status\": \"active\", \"score\": -3.25}");
+            "{\"name\": \"Ada Lovelace\", \"age\": 36, \"email\": \"ada@analytical.org\", "
+                    + "\"address\": {\"street\": \"12 St James's Square\", \"city\": \"London\", \"zip\": \"10001\"}, "
+                    + "\"tags\": [\"mathematics\", \"engines\", \"poetry\"], \"status\": \"active\", \"score\": 97.5}",
+            "{\"name\": \"Grace Hopper\", \"age\": 85, \"email\": \"grace.hopper@navy.com\", "
+                    + "\"address\": {\"street\": \"1 Navy Yard\", \"city\": \"Arlington\", \"zip\": \"22202\"}, "
+                    + "\"tags\": [\"COBOL\", \"compilers\"], \"status\": \"inactive\", \"score\": null}",
+            "{\"name\": \"Alan Turing\", \"age\": 41, \"email\": \"alan@bletchley.net\", "
+                    + "\"address\": {\"street\": \"Hollymeade, Adlington Road\", \"city\": \"Wilmslow\", "
+                    + "\"zip\": \"09125\"}, \"tags\": [\"computability\", \"morphogenesis\", \"cryptanalysis\", "
+                    + "\"chess\"], \"status\": \"pending\", \"score\": 1e2}",
+            "{\"name\": \"Édith Piaf\", \"age\": 47, \"email\": \"edith@paris.org\", "
+                    + "\"address\": {\"street\": \"67 boulevard de Belleville\", \"city\": \"Paris\", "
+                    + "\"zip\": \"75020\"}, \"tags\": [\"chanson\", \"«La Vie en rose»\"], \"status\": \"active\", "
+                    + "\"score\": -3.25}");
 
     @Param({"llama-spm-q4_0.gguf", "qwen2-f32.gguf"}) public String model;
     @Param({"schema", "json_object"}) public String grammar;
