@@ -140,12 +140,8 @@ public final class GbnfParser {
         skipSpace(false);
         if (pos >= text.length() || text.charAt(pos) != '}') throw error(pos, "expected '}' to close the repetition");
         pos++;
-        if (max != GrammarExpr.Repeat.UNBOUNDED && max < min) {
-            throw error(at, "repetition {" + min + "," + max + "}: maximum below minimum");
-        }
-        if (min > GrammarExpr.MAX_REPEAT || max > GrammarExpr.MAX_REPEAT) {
-            throw error(at, "repetition count above " + GrammarExpr.MAX_REPEAT + " is not supported");
-        }
+        String problem = GrammarExpr.Repeat.problem(min, max);
+        if (problem != null) throw error(at, "repetition " + problem);
         return new GrammarExpr.Repeat(body, min, max);
     }
 

@@ -1,5 +1,6 @@
 package dev.parley.inference.constrain;
 
+import dev.parley.inference.tokenizer.IntList;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -79,12 +80,12 @@ final class GrammarCompiler {
     }
 
     private int[] lowerSequence(GrammarExpr expr) {
-        IntBuffer out = new IntBuffer();
+        IntList out = new IntList();
         lower(expr, out);
         return out.toArray();
     }
 
-    private void lower(GrammarExpr expr, IntBuffer out) {
+    private void lower(GrammarExpr expr, IntList out) {
         switch (expr) {
             case GrammarExpr.Literal literal -> {
                 for (byte b : literal.text().getBytes(StandardCharsets.UTF_8)) out.add(term(b & 0xFF, b & 0xFF) * 2);
@@ -111,7 +112,7 @@ final class GrammarCompiler {
         }
     }
 
-    private void lowerRepeat(GrammarExpr.Repeat repeat, IntBuffer out) {
+    private void lowerRepeat(GrammarExpr.Repeat repeat, IntList out) {
         if (repeat.max() == 0) return;
         int body = ruleFor(repeat.body());
         for (int i = 0; i < repeat.min(); i++) out.add(body * 2 + 1);
@@ -148,7 +149,7 @@ final class GrammarCompiler {
         return rule;
     }
 
-    private void lowerCharClass(GrammarExpr.CharClass cc, IntBuffer out) {
+    private void lowerCharClass(GrammarExpr.CharClass cc, IntList out) {
         int[] ranges = cc.ranges();
         if (ranges.length == 2 && ranges[1] <= 0x7F) { // one ASCII range: one byte set
             out.add(term(ranges[0], ranges[1]) * 2);
@@ -204,24 +205,31 @@ final class GrammarCompiler {
     /** Drops alternatives that use a rule which derives no finite string; the root must keep at least one. */
     private void pruneUnproductive(int root) {
         int n = ruleNames.size();
-        boolean[] productive = new boolean[n];
+        boolean[] productive = rulesWithAnAlternative(GrammarCompiler::allProductive);
+        if (!productive[root]) {
+            throw new GrammarException("the grammar matches no string: rule '" + ruleNames.get(root) + "' never finishes");
+        }
+        for (int r = 0; r < n; r++) ruleAlts.get(r).removeIf(alt -> !allProductive(alt, productive));
+    }
+
+    /** The least fixed point: rules with an alternative that {@code holds}, given the rules found so far. */
+    private boolean[] rulesWithAnAlternative(java.util.function.BiPredicate<int[], boolean[]> holds) {
+        int n = ruleNames.size();
+        boolean[] found = new boolean[n];
         for (boolean changed = true; changed; ) {
             changed = false;
             for (int r = 0; r < n; r++) {
-                if (productive[r]) continue;
+                if (found[r]) continue;
                 for (int[] alt : ruleAlts.get(r)) {
-                    if (allProductive(alt, productive)) {
-                        productive[r] = true;
+                    if (holds.test(alt, found)) {
+                        found[r] = true;
                         changed = true;
                         break;
                     }
                 }
             }
         }
-        if (!productive[root]) {
-            throw new GrammarException("the grammar matches no string: rule '" + ruleNames.get(root) + "' never finishes");
-        }
-        for (int r = 0; r < n; r++) ruleAlts.get(r).removeIf(alt -> !allProductive(alt, productive));
+        return found;
     }
 
     private static boolean allProductive(int[] alt, boolean[] productive) {
@@ -235,22 +243,10 @@ final class GrammarCompiler {
      */
     private void checkLeftRecursion() {
         int n = ruleNames.size();
-        boolean[] nullable = new boolean[n];
-        for (boolean changed = true; changed; ) {
-            changed = false;
-            for (int r = 0; r < n; r++) {
-                if (nullable[r]) continue;
-                for (int[] alt : ruleAlts.get(r)) {
-                    boolean all = true;
-                    for (int e : alt) all &= (e & 1) == 1 && nullable[e >>> 1];
-                    if (all) {
-                        nullable[r] = true;
-                        changed = true;
-                        break;
-                    }
-                }
-            }
-        }
+        boolean[] nullable = rulesWithAnAlternative((alt, known) -> {
+            for (int e : alt) if ((e & 1) == 0 || !known[e >>> 1]) return false;
+            return true;
+        });
         // Edges: rule -> rule called at the left edge; remember the non-tail ones.
         List<List<int[]>> edges = new ArrayList<>();
         for (int r = 0; r < n; r++) {
@@ -278,7 +274,7 @@ final class GrammarCompiler {
     }
 
     private CompiledGrammar flatten(int root) {
-        IntBuffer code = new IntBuffer();
+        IntList code = new IntList();
         int n = ruleNames.size();
         int[][] altStarts = new int[n][];
         for (int r = 0; r < n; r++) {

@@ -141,10 +141,16 @@ public sealed interface GrammarExpr {
         public static final int UNBOUNDED = -1;
 
         public Repeat {
-            if (min < 0 || (max != UNBOUNDED && max < min)) throw new GrammarException("bad repetition {" + min + "," + max + "}");
-            if (min > MAX_REPEAT || max > MAX_REPEAT) {
-                throw new GrammarException("repetition count above " + MAX_REPEAT + " is not supported: {" + min + "," + max + "}");
-            }
+            String problem = problem(min, max);
+            if (problem != null) throw new GrammarException("repetition " + problem);
+        }
+
+        /** What is wrong with these bounds ({@code {m,n}: ...}), or null; parsers report it with a position. */
+        static String problem(int min, int max) {
+            String bounds = "{" + min + "," + (max == UNBOUNDED ? "" : max) + "}";
+            if (min < 0 || (max != UNBOUNDED && max < min)) return bounds + ": maximum below minimum";
+            if (min > MAX_REPEAT || max > MAX_REPEAT) return bounds + ": counts above " + MAX_REPEAT + " are not supported";
+            return null;
         }
     }
 

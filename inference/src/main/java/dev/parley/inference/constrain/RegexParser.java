@@ -109,12 +109,8 @@ public final class RegexParser {
                 }
                 if (pos >= pattern.length() || pattern.charAt(pos) != '}') throw error(at, "expected '}' to close the quantifier");
                 pos++;
-                if (max != GrammarExpr.Repeat.UNBOUNDED && max < min) {
-                    throw error(at, "quantifier {" + min + "," + max + "}: maximum below minimum");
-                }
-                if (min > GrammarExpr.MAX_REPEAT || max > GrammarExpr.MAX_REPEAT) {
-                    throw error(at, "quantifier count above " + GrammarExpr.MAX_REPEAT + " is not supported");
-                }
+                String problem = GrammarExpr.Repeat.problem(min, max);
+                if (problem != null) throw error(at, "quantifier " + problem);
             } else {
                 return atom;
             }

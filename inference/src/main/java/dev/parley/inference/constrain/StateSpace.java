@@ -1,5 +1,6 @@
 package dev.parley.inference.constrain;
 
+import dev.parley.inference.tokenizer.IntList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -37,8 +38,8 @@ final class StateSpace {
     // Closure work buffers, reused.
     private int[] visitedStamp = new int[1024];
     private int stamp;
-    private final IntBuffer reached = new IntBuffer();
-    private final IntBuffer work = new IntBuffer();
+    private final IntList reached = new IntList();
+    private final IntList work = new IntList();
     private boolean reachedBottom;
 
     StateSpace(CompiledGrammar grammar) {

@@ -1,5 +1,6 @@
 package dev.parley.inference.constrain;
 
+import dev.parley.inference.tokenizer.IntList;
 import dev.parley.inference.tokenizer.Tokenizer;
 import java.util.Arrays;
 
@@ -37,10 +38,10 @@ public final class TokenVocabulary {
         Integer[] sorted = Arrays.copyOf(order, textCount);
         Arrays.sort(sorted, (a, b) -> Arrays.compareUnsigned(pieces[a], pieces[b]));
 
-        IntBuffer bytes = new IntBuffer();
-        IntBuffer depths = new IntBuffer();
-        IntBuffer starts = new IntBuffer();
-        IntBuffer tokens = new IntBuffer();
+        IntList bytes = new IntList();
+        IntList depths = new IntList();
+        IntList starts = new IntList();
+        IntList tokens = new IntList();
         int openDepth = 0; // the path of the previous token is open in the trie
         int deepest = 0;
         byte[] previous = new byte[0];
@@ -83,7 +84,7 @@ public final class TokenVocabulary {
         int n = tokenizer.vocabSize();
         byte[][] pieces = new byte[n][];
         boolean[] text = new boolean[n];
-        IntBuffer eog = new IntBuffer();
+        IntList eog = new IntList();
         for (int id = 0; id < n; id++) {
             pieces[id] = tokenizer.pieceBytes(id);
             if (tokenizer.isEndOfGeneration(id)) {
