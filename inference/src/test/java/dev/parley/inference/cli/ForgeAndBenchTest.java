@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import jdk.incubator.vector.FloatVector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.inference.gguf.GgufFile;
 import dev.parley.inference.tensor.GgmlType;
@@ -94,5 +95,8 @@ class ForgeAndBenchTest {
         long layerValues = 2L * 256 * 256 + 2L * 256 * 128 + 3L * 256 * 512;
         assertEquals((2 * layerValues + 600L * 256) / 32 * 34, j.get("weights_bytes").asLong());
         assertEquals(j.get("aggregate_decode_tokens_per_s").asDouble(), j.get("aggregate_decode_by_batch").get("3").asDouble());
+        JsonNode vector = j.get("vector");
+        assertEquals(FloatVector.SPECIES_PREFERRED.vectorBitSize(), vector.get("jvm_preferred_bits").asInt(), r.out());
+        assertEquals(vector.get("bits").asInt() / 32, vector.get("float_lanes").asInt(), r.out());
     }
 }
