@@ -1,7 +1,21 @@
 package dev.parley.server;
 
+import dev.parley.server.chat.ChatService;
+import dev.parley.server.chat.InFlight;
+import dev.parley.server.config.ServerConfig;
+import dev.parley.server.http.Json;
+import dev.parley.server.http.ServerMetrics;
+import dev.parley.server.http.WebUi;
+import dev.parley.server.model.ServingModel;
+import dev.parley.server.openai.OpenAiApi;
+import dev.parley.server.session.SessionStore;
+import dev.parley.server.session.SessionStores;
+import dev.parley.server.ws.ChatSocket;
+import dev.parley.server.ws.UpgradeGuard;
+import dev.parley.server.ws.WsFrames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -41,19 +55,25 @@ public final class ParleyServer {
 
     /** Starts listening; returns the bound port. */
     public Future<Integer> listen() {
-        sessions = SessionStores.open(vertx, config);
+        sessions = SessionStores.open(vertx, config.sessions());
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> ctx.response().end("ok"));
         router.get("/health/ready").handler(this::ready);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/v1/chat/ws").handler(this::upgrade);
-        router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxFrameBytes()));
-        new OpenAiApi(this::chatService, config.apiKeys(), active).mount(router);
-        WebUi.mount(router);
-        HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
+        OpenAiApi openAi = new OpenAiApi(this::chatService, config.auth(), active);
+        router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.http().maxFrameBytes()));
+        router.post("/v1/*").handler(openAi::track);
+        router.route("/v1/*").handler(openAi::authenticate);
+        router.get("/v1/models").handler(openAi::models);
+        router.post("/v1/chat/completions").handler(openAi::chatCompletions);
+        router.post("/v1/completions").handler(openAi::completions);
+        // the browser UI answers only the GET/HEAD requests no route above took
+        router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(WebUi::noSniff).handler(WebUi.files());
+        HttpServerOptions options = new HttpServerOptions().setHost(config.http().host()).setPort(config.http().port())
                 // The hard limit closes the socket; frames between our own limit and this one get an error frame instead.
-                .setMaxWebSocketMessageSize(config.maxFrameBytes() * 16).setMaxWebSocketFrameSize(config.maxFrameBytes() * 16)
+                .setMaxWebSocketMessageSize(config.http().maxFrameBytes() * 16).setMaxWebSocketFrameSize(config.http().maxFrameBytes() * 16)
                 .setWebSocketSubProtocols(List.of("*"));
         return vertx.createHttpServer(options).requestHandler(router).listen().map(server -> {
             http = server;
@@ -63,18 +83,18 @@ public final class ParleyServer {
 
     /** Makes the model available: readiness turns 200 and the APIs accept work. */
     public void serve(ServingModel model) {
-        chat = new ChatService(vertx, model, metrics, config.maxWaitingTokens());
+        chat = new ChatService(vertx, model, metrics, config.admission().maxWaitingTokens());
     }
 
     /** The service while it takes new work: null before the model is loaded and once a shutdown stopped taking work. */
-    ChatService chatService() {
+    public ChatService chatService() {
         ChatService c = chat;
         return c != null && c.accepting() ? c : null;
     }
 
     public ServerMetrics metrics() { return metrics; }
 
-    SessionStore sessions() { return sessions; }
+    public SessionStore sessions() { return sessions; }
 
     private void ready(RoutingContext ctx) {
         ChatService c = chat;
@@ -83,7 +103,7 @@ public final class ParleyServer {
     }
 
     private void upgrade(RoutingContext ctx) {
-        UpgradeGuard.Refusal refusal = UpgradeGuard.check(config, ctx.request());
+        UpgradeGuard.Refusal refusal = UpgradeGuard.check(config.auth(), ctx.request());
         if (refusal != null) {
             if (refusal.status() == 401) ctx.response().putHeader("WWW-Authenticate", "Bearer");
             ctx.response().setStatusCode(refusal.status()).end(refusal.message());
@@ -112,11 +132,11 @@ public final class ParleyServer {
      */
     public void shutdown() {
         draining = true;
-        sleep(config.shutdownDelay().toMillis());
+        sleep(config.shutdown().delay().toMillis());
         ChatService c = chat;
         if (c != null) c.stopAccepting();
         for (ChatSocket s : sockets) s.drain();
-        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+        long deadline = System.nanoTime() + config.shutdown().drainTimeout().toNanos();
         while (System.nanoTime() < deadline && busy(c)) sleep(20);
         if (busy(c)) LOG.log(Level.WARNING, "drain timeout: " + active.count() + " requests still running are cancelled");
         for (ChatSocket s : sockets) s.goAway();

@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.parley.inference.engine.Completion;
 import dev.parley.inference.engine.EngineConfig;
-import dev.parley.inference.engine.GenerationListener;
-import dev.parley.inference.engine.GenerationRequest;
-import dev.parley.inference.engine.RequestHandle;
-import dev.parley.inference.engine.TokenEvent;
-import dev.parley.inference.sampling.SamplingParams;
 import dev.parley.inference.model.MatmulMode;
+import dev.parley.server.config.ServerConfig;
+import dev.parley.server.testing.EngineHold;
+import dev.parley.server.testing.RawWebSocket;
+import dev.parley.server.testing.TestServer;
+import dev.parley.server.testing.WsClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
@@ -24,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +46,7 @@ class LoadAndFaultsTest {
 
     @Test void aFullQueueIsOverloadedOnTheSocketAnd429OverHttp() throws Exception {
         // one running request and one waiting fill the engine
-        ServerConfig config = ServerConfig.forTests().withEngine(new EngineConfig(1, 1, 64, MatmulMode.GGML));
+        ServerConfig config = ServerConfig.forTests().toBuilder().engine(new EngineConfig(1, 1, 64, MatmulMode.GGML)).build();
         try (TestServer server = TestServer.start(config); WsClient c = WsClient.connect(server.vertx, server.port, "/v1/chat/ws")) {
             assertEquals("hello", c.next().getString("type"));
             EngineHold hold = EngineHold.start(server);
@@ -87,7 +85,7 @@ class LoadAndFaultsTest {
 
     @Test void queuedPromptTokensAreBoundedToo() throws Exception {
         // room for one ~46-token chat prompt in the queue, not two (the request count limit is far away)
-        ServerConfig config = ServerConfig.forTests().withMaxWaitingTokens(60);
+        ServerConfig config = ServerConfig.forTests().toBuilder().maxWaitingTokens(60).build();
         try (TestServer server = TestServer.start(config); WsClient c = WsClient.connect(server.vertx, server.port, "/v1/chat/ws")) {
             c.next();
             EngineHold hold = EngineHold.start(server);
@@ -115,8 +113,8 @@ class LoadAndFaultsTest {
     }
 
     @Test void aClientThatStopsReadingIsCancelledWhileAnotherSessionIsUnaffected() throws Exception {
-        ServerConfig config = ServerConfig.forTests().withSlowReaderLimits(Duration.ofMillis(300), 4096)
-                .withEngine(new EngineConfig(8, 64, 64, MatmulMode.GGML));
+        ServerConfig config = ServerConfig.forTests().toBuilder().slowReaderTimeout(Duration.ofMillis(300)).maxPendingChars(4096)
+                .engine(new EngineConfig(8, 64, 64, MatmulMode.GGML)).build();
         try (TestServer server = TestServer.start(config)) {
             String expected;
             try (WsClient baseline = WsClient.connect(server.vertx, server.port, "/v1/chat/ws")) {
@@ -189,7 +187,7 @@ class LoadAndFaultsTest {
     }
 
     @Test void gracefulShutdownFinishesInFlightStreamsThenClosesWith1001() throws Exception {
-        TestServer server = TestServer.start(ServerConfig.forTests().withDrainTimeout(Duration.ofSeconds(20)));
+        TestServer server = TestServer.start(ServerConfig.forTests().toBuilder().drainTimeout(Duration.ofSeconds(20)).build());
         try (WsClient c = WsClient.connect(server.vertx, server.port, "/v1/chat/ws")) {
             c.next();
             CompletableFuture<Short> closeCode = new CompletableFuture<>();
@@ -226,38 +224,4 @@ class LoadAndFaultsTest {
         }
     }
 
-    /**
-     * Freezes the engine: a request whose listener blocks the engine thread at its first token. Every other request
-     * (running or queued) stays where it is until {@link #release}, however fast or loaded the machine is.
-     */
-    static final class EngineHold implements GenerationListener {
-        private final CountDownLatch holding = new CountDownLatch(1), released = new CountDownLatch(1);
-        private RequestHandle handle;
-
-        static EngineHold start(TestServer server) throws InterruptedException {
-            EngineHold h = new EngineHold();
-            h.handle = server.model.engine().submit(new GenerationRequest(server.model.formatter().rawPromptTokens("Hold"),
-                    SamplingParams.builder().maxTokens(2).build()), h);
-            assertTrue(h.holding.await(10, TimeUnit.SECONDS), "the engine did not reach the holding request");
-            return h;
-        }
-
-        void release() {
-            handle.cancel();
-            released.countDown();
-        }
-
-        @Override public void onToken(TokenEvent e) {
-            holding.countDown();
-            try {
-                released.await();
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override public void onComplete(Completion completion) {}
-
-        @Override public void onError(RuntimeException error) {}
-    }
 }

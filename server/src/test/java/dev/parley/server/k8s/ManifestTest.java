@@ -3,12 +3,11 @@ package dev.parley.server.k8s;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.parley.server.ParleyServer;
-import dev.parley.server.ServerConfig;
+import dev.parley.server.config.ServerConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -190,7 +189,7 @@ class ManifestTest {
         long uid = d.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser();
         assertTrue(dockerfile.contains("\nUSER " + uid + ":"), "the image's USER must be the Deployment's runAsUser " + uid);
         for (String flag : List.of("\"--add-modules\", \"jdk.incubator.vector\"", "\"--enable-native-access=ALL-UNNAMED\"",
-                "\"" + dev.parley.server.ServerMain.class.getName() + "\"")) {
+                "\"" + dev.parley.server.cli.ServerMain.class.getName() + "\"")) {
             assertTrue(dockerfile.contains(flag), "the ENTRYPOINT lacks " + flag);
         }
         assertTrue(dockerfile.contains("jlink") && dockerfile.contains("jdk.incubator.vector,"), "jlink must add jdk.incubator.vector");
@@ -559,7 +558,7 @@ class ManifestTest {
             ServeOptions s = new ServeOptions();
             Pattern p = Pattern.compile("^\\$\\{(\\w+)(?::-(.*))?}$");
             try {
-                for (var field : Class.forName("dev.parley.server.ServeCommand").getDeclaredFields()) {
+                for (var field : Class.forName("dev.parley.server.cli.ServeCommand").getDeclaredFields()) {
                     Option o = field.getAnnotation(Option.class);
                     if (o == null) continue;
                     Matcher m = p.matcher(o.defaultValue());

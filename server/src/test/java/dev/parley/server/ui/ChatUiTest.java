@@ -2,11 +2,11 @@ package dev.parley.server.ui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.parley.server.ServerConfig;
+import dev.parley.server.config.ServerConfig;
+import dev.parley.server.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,13 +33,13 @@ class ChatUiTest {
     static final String LONG_REPLIES = """
             {"temperature":0.8,"maxTokens":1900,"ignoreEos":true,"logprobs":0}""";
 
-    static UiServer server;
+    static TestServer server;
     Browser browser;
     ChatPage page;
 
     @BeforeAll static void startServer() {
         Browser.requireChromium();
-        server = UiServer.start(ServerConfig.forTests());
+        server = TestServer.start(ServerConfig.forTests());
     }
 
     @AfterAll static void stopServer() {
@@ -48,7 +48,7 @@ class ChatUiTest {
 
     @BeforeEach void openBrowser() {
         browser = Browser.open(1200, 800);
-        page = new ChatPage(browser, server.url());
+        page = new ChatPage(browser, server.url("/"));
     }
 
     @AfterEach void closeBrowser() {

@@ -3,7 +3,8 @@ package dev.parley.server.ui;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.parley.server.ServerConfig;
+import dev.parley.server.config.ServerConfig;
+import dev.parley.server.testing.TestServer;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -13,8 +14,8 @@ import org.openqa.selenium.WebElement;
 class DemoModelNoticeTest {
     @Test void builtInModelIsIntroducedAsATextContinuingDemo() {
         Browser.requireChromium();
-        try (UiServer server = UiServer.startBuiltIn(ServerConfig.forTests()); Browser browser = Browser.open(1200, 800)) {
-            new ChatPage(browser, server.url()).open(ChatUiTest.SHORT_REPLIES);
+        try (TestServer server = TestServer.startBuiltIn(ServerConfig.forTests()); Browser browser = Browser.open(1200, 800)) {
+            new ChatPage(browser, server.url("/")).open(ChatUiTest.SHORT_REPLIES);
             assertEquals("parley-kjv", browser.driver.findElement(By.id("model-name")).getText());
             WebElement notice = browser.driver.findElement(By.id("model-description"));
             browser.await(Duration.ofSeconds(10)).until(d -> notice.isDisplayed());

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.parley.server.ServerConfig;
+import dev.parley.server.config.ServerConfig;
+import dev.parley.server.testing.TestServer;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -13,9 +14,9 @@ import org.openqa.selenium.By;
 class OverloadedServerTest {
     @Test void overloadedErrorIsReadableAndTheMessageIsKept() {
         Browser.requireChromium();
-        ServerConfig oneSession = ServerConfig.forTests().withMaxSessions(1);
-        try (UiServer server = UiServer.start(oneSession); Browser browser = Browser.open(1200, 800)) {
-            ChatPage page = new ChatPage(browser, server.url()).open(ChatUiTest.SHORT_REPLIES);
+        ServerConfig oneSession = ServerConfig.forTests().toBuilder().maxSessions(1).build();
+        try (TestServer server = TestServer.start(oneSession); Browser browser = Browser.open(1200, 800)) {
+            ChatPage page = new ChatPage(browser, server.url("/")).open(ChatUiTest.SHORT_REPLIES);
             page.send("Once upon a time");
             page.awaitIdle();
             browser.driver.findElement(By.id("new-chat")).click();

@@ -1,6 +1,7 @@
 package dev.parley.server.ui;
 
-import dev.parley.server.ServerConfig;
+import dev.parley.server.config.ServerConfig;
+import dev.parley.server.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,8 +25,8 @@ class ScreenshotsTest {
         Browser.requireChromium();
         Path out = Path.of(System.getProperty("parley.ui.screenshots")).toAbsolutePath();
         Path sample = Files.writeString(dir.resolve("sample.json"), Samples.markdownConversation());
-        try (UiServer server = UiServer.start(ServerConfig.forTests()); Browser browser = Browser.open(1200, 800)) {
-            ChatPage page = new ChatPage(browser, server.url()).open(SETTINGS.formatted("light", false));
+        try (TestServer server = TestServer.start(ServerConfig.forTests()); Browser browser = Browser.open(1200, 800)) {
+            ChatPage page = new ChatPage(browser, server.url("/")).open(SETTINGS.formatted("light", false));
             browser.driver.findElement(By.id("import")).sendKeys(sample.toString());
             browser.await(Duration.ofSeconds(5)).until(d -> !page.messages("assistant").isEmpty());
             browser.driver.findElement(By.id("new-chat")).click();

@@ -1,0 +1,115 @@
+package dev.parley.server.chat;
+
+import dev.parley.inference.engine.EngineOverloadedException;
+import dev.parley.inference.engine.GenerationRequest;
+import dev.parley.inference.sampling.SamplingParams;
+import dev.parley.inference.template.TemplateException;
+import dev.parley.server.http.ServerMetrics;
+import dev.parley.server.model.ChatMessage;
+import dev.parley.server.model.ServingModel;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What both APIs share: formatting a conversation off the event loop, checking it fits the context, and admitting
+ * it to the engine (or refusing it with a clear code).
+ */
+public final class ChatService {
+    /** How long an overloaded client is told to wait; a few decode steps' worth of work drains by then. */
+    public static final long RETRY_AFTER_MS = 1000;
+
+    private final Vertx vertx;
+    private final ServingModel model;
+    private final ServerMetrics metrics;
+    private volatile boolean accepting = true;
+    private final long maxWaitingTokens;
+    /** Prompt tokens of requests submitted but not yet admitted (or ended) by the engine. */
+    private final AtomicLong waitingTokens = new AtomicLong();
+
+    public ChatService(Vertx vertx, ServingModel model, ServerMetrics metrics, long maxWaitingTokens) {
+        this.vertx = vertx;
+        this.model = model;
+        this.metrics = metrics;
+        this.maxWaitingTokens = maxWaitingTokens;
+    }
+
+    /** Prompt tokens waiting for the engine now. */
+    public long waitingTokens() { return waitingTokens.get(); }
+
+    public ServingModel model() { return model; }
+
+    /** Stops admitting new requests (shutdown); running ones go on. */
+    public void stopAccepting() { accepting = false; }
+
+    public boolean accepting() { return accepting; }
+
+    /** Renders and tokenizes on a worker thread; fails with context_overflow when the prompt leaves no room to generate. */
+    public Future<int[]> chatPrompt(List<ChatMessage> messages) {
+        return vertx.executeBlocking(() -> {
+            try {
+                return checkFits(model.formatter().promptTokens(messages));
+            } catch (TemplateException e) { // the client's conversation is at fault, not the server
+                throw new ChatException(ErrorCode.BAD_REQUEST, "chat template: " + e.getMessage());
+            }
+        }, false);
+    }
+
+    public Future<int[]> rawPrompt(String prompt) {
+        return vertx.executeBlocking(() -> checkFits(model.formatter().rawPromptTokens(prompt)), false);
+    }
+
+    private int[] checkFits(int[] prompt) {
+        int ctx = model.contextLength();
+        if (prompt.length >= ctx)
+            throw new ChatException(ErrorCode.CONTEXT_OVERFLOW, "the prompt has " + prompt.length
+                    + " tokens but the model's context holds " + ctx + " (prompt plus reply); shorten the conversation");
+        return prompt;
+    }
+
+    /** Submits to the engine; callbacks arrive on {@code context}. Throws ChatException when it cannot be admitted. */
+    public GenerationRun start(int[] prompt, SamplingParams params, Context context, GenerationRun.Sink sink) {
+        if (!accepting) {
+            metrics.rejected();
+            throw new ChatException(ErrorCode.OVERLOADED, "the server is shutting down", RETRY_AFTER_MS);
+        }
+        // reserve first, so concurrent submissions cannot all pass the check; one prompt alone always fits an empty queue
+        long queued = waitingTokens.addAndGet(prompt.length);
+        if (queued > maxWaitingTokens && queued != prompt.length) {
+            waitingTokens.addAndGet(-prompt.length);
+            metrics.rejected();
+            throw new ChatException(ErrorCode.OVERLOADED, "the server is busy: " + (queued - prompt.length)
+                    + " prompt tokens are waiting (limit " + maxWaitingTokens + ")", RETRY_AFTER_MS);
+        }
+        GenerationRun run = new GenerationRun(context, sink, metrics, () -> waitingTokens.addAndGet(-prompt.length));
+        try {
+            run.attach(model.engine().submit(new GenerationRequest(prompt, params), run));
+        } catch (RuntimeException e) {
+            run.leftQueue();
+            throw refusal(e);
+        }
+        metrics.accepted(prompt.length);
+        return run;
+    }
+
+    /** Why the engine refused a submission, as the error the client gets. */
+    private ChatException refusal(RuntimeException e) {
+        if (e instanceof EngineOverloadedException) {
+            metrics.rejected();
+            return new ChatException(ErrorCode.OVERLOADED, e.getMessage(), RETRY_AFTER_MS);
+        }
+        if (e instanceof IllegalArgumentException) return new ChatException(ErrorCode.BAD_REQUEST, e.getMessage());
+        if (e instanceof IllegalStateException)
+            return new ChatException(ErrorCode.OVERLOADED, "the engine is not accepting work: " + e.getMessage(), RETRY_AFTER_MS);
+        throw e;
+    }
+
+    /** The time from submission to the last token, as tokens per second of decoding (0 when it cannot be told). */
+    public static double decodeTokensPerSecond(dev.parley.inference.engine.Completion c) {
+        int n = c.generatedTokens().length;
+        long decodeNanos = c.totalNanos() - Math.max(0, c.timeToFirstTokenNanos());
+        return n > 1 && decodeNanos > 0 ? (n - 1) * 1e9 / decodeNanos : 0;
+    }
+}

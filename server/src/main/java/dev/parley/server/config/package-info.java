@@ -1,0 +1,3 @@
+/** Everything the server is configured with besides the model, validated once where it is built. */
+package dev.parley.server.config;
+

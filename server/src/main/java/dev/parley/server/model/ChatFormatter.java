@@ -1,0 +1,59 @@
+package dev.parley.server.model;
+
+import dev.parley.inference.model.Model;
+import dev.parley.inference.template.ChatTemplate;
+import dev.parley.inference.template.DefaultTemplates;
+import dev.parley.inference.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a conversation into prompt tokens with the model's chat template, the same way {@code parley generate --chat}
+ * does: the model's own template, else the documented default (ChatML). Thread-safe; rendering is CPU work, so the
+ * server calls it off the event loop.
+ */
+public final class ChatFormatter {
+    private final ChatTemplate template;
+    private final Tokenizer tokenizer;
+    private final String bos;
+    private final String eos;
+    private final String templateName;
+
+    public ChatFormatter(Model model, String overrideSource) {
+        this.tokenizer = model.tokenizer();
+        String source;
+        if (overrideSource != null) {
+            source = overrideSource;
+            templateName = "override";
+        } else if (model.chatTemplate() != null) {
+            source = model.chatTemplate();
+            templateName = "model";
+        } else {
+            source = DefaultTemplates.CHATML;
+            templateName = "chatml (default: the model has none)";
+        }
+        this.template = ChatTemplate.compile(source);
+        this.bos = tokenizer.bosId() >= 0 ? tokenizer.tokenText(tokenizer.bosId()) : "";
+        this.eos = tokenizer.eosId() >= 0 ? tokenizer.tokenText(tokenizer.eosId()) : "";
+    }
+
+    public String templateName() { return templateName; }
+
+    /** Prompt tokens for {@code messages} followed by the assistant's generation prompt; throws TemplateException. */
+    public int[] promptTokens(List<ChatMessage> messages) {
+        List<Map<String, Object>> data = new ArrayList<>(messages.size());
+        for (ChatMessage m : messages) data.add(m.asTemplateData());
+        // a TemplateException (e.g. a template's raise_exception("roles must alternate")) is the client's fault: the
+        // chat service answers it as bad_request
+        String rendered = template.render(data, true, bos, eos, null, Map.of());
+        // the template usually writes BOS itself; adding another would double it
+        boolean addSpecial = bos.isEmpty() || !rendered.startsWith(bos);
+        return tokenizer.encode(rendered, addSpecial, true);
+    }
+
+    /** Tokens for a raw completion prompt (no template), BOS added as the vocabulary asks. */
+    public int[] rawPromptTokens(String prompt) {
+        return tokenizer.encode(prompt, true, false);
+    }
+}

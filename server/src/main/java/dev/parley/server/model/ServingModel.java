@@ -1,0 +1,86 @@
+package dev.parley.server.model;
+
+import dev.parley.inference.engine.Engine;
+import dev.parley.inference.engine.EngineConfig;
+import dev.parley.inference.engine.InferenceEngine;
+import dev.parley.inference.model.Model;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The loaded model the server serves: its engine, chat formatting, the name clients see and what it is. */
+public final class ServingModel implements AutoCloseable {
+    private final String name;
+    private final String description;
+    private final Model model;
+    private final InferenceEngine engine;
+    private final ChatFormatter formatter;
+
+    /** @param description what the model is, shown to users (the built-in demo model says it only continues text); or null */
+    public ServingModel(String name, String description, Model model, InferenceEngine engine, ChatFormatter formatter) {
+        this.name = name;
+        this.description = description;
+        this.model = model;
+        this.engine = engine;
+        this.formatter = formatter;
+    }
+
+    /** How a model file is served; every setting has a default, so callers set only what they mean. */
+    public static final class Options {
+        private EngineConfig engine = EngineConfig.defaults();
+        private String chatTemplate;
+        private String name;
+        private String description;
+        private Duration warmUp = Duration.ZERO;
+
+        public Options engine(EngineConfig value) { engine = value; return this; }
+
+        /** Jinja source overriding the model's template; null (default) = the model's own, or ChatML if it has none. */
+        public Options chatTemplate(String source) { chatTemplate = source; return this; }
+
+        /** The name clients see; null (default) = the file name without {@code .gguf}. */
+        public Options name(String value) { name = value; return this; }
+
+        /** What the model is, shown to users; null (default) = nothing. */
+        public Options description(String value) { description = value; return this; }
+
+        /** Run the kernels this long on throw-away batches before returning, so the first requests skip JIT compilation. */
+        public Options warmUp(Duration value) { warmUp = value; return this; }
+    }
+
+    /** Loads a GGUF file and starts an engine on it (blocking: call it off the event loop). */
+    public static ServingModel load(Path path, Options options) {
+        Model model = Model.load(path);
+        try {
+            ChatFormatter formatter = new ChatFormatter(model, options.chatTemplate);
+            Engine engine = new Engine(model, options.engine, options.warmUp);
+            try {
+                engine.warmedUp().join();
+            } catch (RuntimeException e) {
+                engine.close();
+                throw e;
+            }
+            return new ServingModel(options.name != null ? options.name : nameOf(path), options.description, model, engine, formatter);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Clients see the file name without its extension (what they would type), e.g. {@code stories260K}. */
+    static String nameOf(Path path) {
+        String file = path.getFileName().toString();
+        return file.endsWith(".gguf") ? file.substring(0, file.length() - 5) : file;
+    }
+
+    public String name() { return name; }
+    public String description() { return description; }
+    public Model model() { return model; }
+    public InferenceEngine engine() { return engine; }
+    public ChatFormatter formatter() { return formatter; }
+    public int contextLength() { return model.config().contextLength(); }
+
+    @Override public void close() {
+        engine.close();
+        model.close();
+    }
+}

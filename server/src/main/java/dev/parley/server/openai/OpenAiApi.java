@@ -1,0 +1,504 @@
+package dev.parley.server.openai;
+
+import dev.parley.inference.engine.Completion;
+import dev.parley.inference.engine.FinishReason;
+import dev.parley.inference.engine.TokenEvent;
+import dev.parley.inference.sampling.SamplingParams;
+import dev.parley.inference.sampling.TokenLogprobs;
+import dev.parley.inference.tokenizer.Tokenizer;
+import dev.parley.server.chat.ChatException;
+import dev.parley.server.chat.ChatService;
+import dev.parley.server.chat.ErrorCode;
+import dev.parley.server.chat.GenerationRun;
+import dev.parley.server.chat.InFlight;
+import dev.parley.server.chat.Messages;
+import dev.parley.server.config.ServerConfig;
+import dev.parley.server.http.ApiKeys;
+import dev.parley.server.http.Json;
+import dev.parley.server.model.ChatMessage;
+import dev.parley.server.openai.OpenAiFormat.ChatCompletionRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * The OpenAI-compatible HTTP API's handlers (routed by {@code ParleyServer}): {@code POST /v1/chat/completions} and
+ * {@code POST /v1/completions} (JSON or SSE stream) and {@code GET /v1/models}.
+ * Errors use OpenAI's {@code {"error":{message,type,param,code}}} shape. A dropped connection cancels generation.
+ */
+public final class OpenAiApi {
+    private static final System.Logger LOG = System.getLogger(OpenAiApi.class.getName());
+    private static final int MAX_PENDING_CHARS = 1 << 20;
+
+    private final Supplier<ChatService> chat;
+    private final ServerConfig.Auth auth;
+    private final InFlight active;
+
+    public OpenAiApi(Supplier<ChatService> chat, ServerConfig.Auth auth, InFlight active) {
+        this.chat = chat;
+        this.auth = auth;
+        this.active = active;
+    }
+
+    /** Counts the request as in flight until its response ends: a drain waits for it (a stream's last chunks follow the engine). */
+    public void track(RoutingContext ctx) {
+        active.begin();
+        ctx.addEndHandler(v -> active.end());
+        ctx.next();
+    }
+
+    /** Lets the request on only with an accepted {@code Authorization: Bearer} key (when keys are configured). */
+    public void authenticate(RoutingContext ctx) {
+        if (ApiKeys.allows(auth.apiKeys(), ctx.request(), false)) ctx.next();
+        else fail(ctx, new ChatException(ErrorCode.UNAUTHORIZED, "missing or invalid API key (send Authorization: Bearer KEY)"));
+    }
+
+    private ChatService service(RoutingContext ctx) {
+        ChatService c = chat.get();
+        if (c == null) {
+            ctx.response().putHeader("Retry-After", "1");
+            error(ctx.response(), 503, "the model is not loaded yet, or the server is shutting down", "server_error", "unavailable");
+        }
+        return c;
+    }
+
+    public void models(RoutingContext ctx) {
+        ChatService c = service(ctx);
+        if (c == null) return;
+        json(ctx.response(), 200, new OpenAiFormat.ModelList("list",
+                List.of(new OpenAiFormat.ModelInfo(c.model().name(), "model", 0, "parley"))));
+    }
+
+    public void chatCompletions(RoutingContext ctx) {
+        ChatService c = service(ctx);
+        if (c == null) return;
+        ChatCompletionRequest req;
+        List<ChatMessage> messages;
+        SamplingParams params;
+        int topLogprobs = -1;
+        try {
+            req = body(ctx, ChatCompletionRequest.class);
+            messages = messages(req);
+            if (Boolean.TRUE.equals(req.logprobs())) {
+                topLogprobs = req.topLogprobs() == null ? 0 : req.topLogprobs();
+                if (topLogprobs < 0 || topLogprobs > 20) throw bad("top_logprobs must be in [0, 20] (got " + topLogprobs + ")");
+            } else if (req.topLogprobs() != null) {
+                throw bad("top_logprobs needs logprobs: true");
+            }
+            params = samplingParams(req, topLogprobs, c.model().model().config().vocabSize());
+        } catch (ChatException e) {
+            fail(ctx, e);
+            return;
+        }
+        Reply reply = new ChatReply(ctx, c, Boolean.TRUE.equals(req.stream()), includeUsage(req.streamOptions()), topLogprobs);
+        generate(ctx, c, c.chatPrompt(messages), params, reply);
+    }
+
+    /** The legacy text completion: a raw prompt (no chat template), continued as is. */
+    public void completions(RoutingContext ctx) {
+        ChatService c = service(ctx);
+        if (c == null) return;
+        OpenAiFormat.CompletionRequest req;
+        String prompt;
+        SamplingParams params;
+        try {
+            req = body(ctx, OpenAiFormat.CompletionRequest.class);
+            prompt = promptText(req.prompt());
+            if (req.suffix() != null && !req.suffix().isEmpty()) throw bad("suffix (fill-in-the-middle) is not supported");
+            if (req.bestOf() != null && req.bestOf() != 1) throw bad("best_of must be 1 (got " + req.bestOf() + ")");
+            int top = req.logprobs() == null ? -1 : req.logprobs();
+            if (req.logprobs() != null && (top < 0 || top > 5)) throw bad("logprobs must be in [0, 5] (got " + top + ")");
+            params = samplingParams(req, top, c.model().model().config().vocabSize());
+        } catch (ChatException e) {
+            fail(ctx, e);
+            return;
+        }
+        Reply reply = new TextReply(ctx, c, Boolean.TRUE.equals(req.stream()), includeUsage(req.streamOptions()),
+                req.logprobs() == null ? -1 : req.logprobs(), Boolean.TRUE.equals(req.echo()) ? prompt : "");
+        generate(ctx, c, c.rawPrompt(prompt), params, reply);
+    }
+
+    private static <T> T body(RoutingContext ctx, Class<T> type) {
+        if (ctx.body().buffer() == null) throw bad("the request body must be a JSON object");
+        try {
+            return Json.read(ctx.body().buffer().getBytes(), type);
+        } catch (Json.InvalidJson e) {
+            throw bad(e.getMessage());
+        }
+    }
+
+    private static boolean includeUsage(OpenAiFormat.StreamOptions o) {
+        return o != null && Boolean.TRUE.equals(o.includeUsage());
+    }
+
+    /** Once the prompt is tokenized (off the event loop), admits it and streams or collects the reply. */
+    private static void generate(RoutingContext ctx, ChatService c, io.vertx.core.Future<int[]> prompt, SamplingParams params, Reply reply) {
+        prompt.onComplete(ar -> {
+            if (ctx.response().closed()) return;
+            if (ar.failed()) {
+                fail(ctx, ar.cause());
+                return;
+            }
+            try {
+                reply.run = c.start(ar.result(), params, ctx.vertx().getOrCreateContext(), reply);
+            } catch (ChatException e) {
+                fail(ctx, e);
+                return;
+            }
+            ctx.response().closeHandler(v -> reply.run.cancel()); // the client left: stop generating for it
+            if (reply.stream) reply.startStream();
+        });
+    }
+
+    /** A string, or an array holding exactly one string (one prompt per request: n and batches of prompts are not supported). */
+    private static String promptText(Object prompt) {
+        if (prompt instanceof String s && !s.isEmpty()) return s;
+        if (prompt instanceof List<?> list && list.size() == 1 && list.getFirst() instanceof String s && !s.isEmpty()) return s;
+        if (prompt instanceof List<?> list && list.size() > 1) throw bad("one prompt per request: 'prompt' has " + list.size() + " entries");
+        throw bad("'prompt' must be a non-empty string");
+    }
+
+    private static List<ChatMessage> messages(ChatCompletionRequest req) {
+        if (req.messages() == null || req.messages().isEmpty()) throw bad("'messages' must be a non-empty array");
+        List<ChatMessage> out = new ArrayList<>();
+        for (int i = 0; i < req.messages().size(); i++) {
+            OpenAiFormat.Message m = req.messages().get(i);
+            if (m == null) throw bad("messages[" + i + "] is null");
+            String role = "developer".equals(m.role()) ? "system" : m.role(); // OpenAI's newer name for system
+            ChatMessage cm = new ChatMessage(role, contentText(m.content(), i));
+            Messages.validate(cm, "messages[" + i + "]");
+            out.add(cm);
+        }
+        return out;
+    }
+
+    /** A string, or an array of content parts of which only text parts are supported. */
+    private static String contentText(Object content, int i) {
+        if (content == null || content instanceof String) return (String) content;
+        if (content instanceof List<?> parts) {
+            StringBuilder sb = new StringBuilder();
+            for (Object p : parts) {
+                if (p instanceof Map<?, ?> part && "text".equals(part.get("type")) && part.get("text") instanceof String t) sb.append(t);
+                else throw bad("messages[" + i + "].content: only text parts are supported");
+            }
+            return sb.toString();
+        }
+        throw bad("messages[" + i + "].content must be a string or an array of text parts");
+    }
+
+    /** {@code topLogprobs}: -1 = no logprobs, else the alternatives per token (validated by the caller). */
+    private static SamplingParams samplingParams(OpenAiFormat.SamplingFields r, int topLogprobs, int vocabSize) {
+        if (r.n() != null && r.n() != 1) throw bad("n must be 1 (got " + r.n() + ")");
+        SamplingParams.Builder b = SamplingParams.builder();
+        // OpenAI's defaults, not llama.cpp's: temperature 1, top_p 1, no top-k/min-p, unless the client says otherwise
+        b.temperature(1f).topP(1f).topK(0).minP(0f);
+        Integer max = r.tokenLimit();
+        if (max != null) {
+            if (max < 1) throw bad("max_tokens must be >= 1 (got " + max + ")");
+            b.maxTokens(max);
+        }
+        if (r.temperature() != null) {
+            if (r.temperature() > 2) throw bad("temperature must be in [0, 2] (got " + r.temperature() + ")");
+            b.temperature(r.temperature().floatValue());
+        }
+        if (r.topP() != null) b.topP(r.topP().floatValue());
+        if (r.topK() != null) b.topK(r.topK());
+        if (r.minP() != null) b.minP(r.minP().floatValue());
+        if (r.seed() != null) b.seed(r.seed());
+        if (r.presencePenalty() != null) b.presencePenalty(r.presencePenalty().floatValue());
+        if (r.frequencyPenalty() != null) b.frequencyPenalty(r.frequencyPenalty().floatValue());
+        b.stop(stops(r.stop()));
+        if (r.logitBias() != null) {
+            Map<Integer, Float> bias = new HashMap<>();
+            for (var e : r.logitBias().entrySet()) {
+                int token;
+                try {
+                    token = Integer.parseInt(e.getKey());
+                } catch (NumberFormatException ex) {
+                    throw bad("logit_bias keys must be token ids (got '" + e.getKey() + "')");
+                }
+                if (token < 0 || token >= vocabSize) throw bad("logit_bias token " + token + " is out of range [0, " + vocabSize + ")");
+                if (e.getValue() == null || e.getValue() < -100 || e.getValue() > 100) throw bad("logit_bias values must be in [-100, 100]");
+                bias.put(token, e.getValue() <= -100 ? Float.NEGATIVE_INFINITY : e.getValue().floatValue());
+            }
+            b.logitBias(bias);
+        }
+        // the engine reports the chosen token's logprob only when asked for >= 1 alternative
+        if (topLogprobs >= 0) b.logprobs(Math.max(1, topLogprobs));
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+    }
+
+    private static List<String> stops(Object stop) {
+        if (stop == null) return List.of();
+        if (stop instanceof String s) return List.of(s);
+        if (stop instanceof List<?> list && list.size() <= 4 && list.stream().allMatch(x -> x instanceof String)) {
+            List<String> out = new ArrayList<>();
+            for (Object o : list) out.add((String) o);
+            return out;
+        }
+        throw bad("stop must be a string or an array of up to 4 strings");
+    }
+
+    /**
+     * One completion being produced: collects it for a JSON reply, or streams it as SSE chunks (coalescing text while
+     * the client is behind). The subclasses give the two endpoints' body shapes.
+     */
+    private abstract static class Reply implements GenerationRun.Sink {
+        final HttpServerResponse response;
+        final ChatService chat;
+        final boolean stream;
+        final boolean includeUsage;
+        /** -1 = no logprobs, else how many alternatives per token. */
+        final int topLogprobs;
+        final String id;
+        final long created = System.currentTimeMillis() / 1000;
+        final List<TokenLogprobs> logprobs = new ArrayList<>();
+        final StringBuilder pendingText = new StringBuilder();
+        int logprobsSent;
+        GenerationRun run;
+
+        Reply(RoutingContext ctx, ChatService chat, boolean stream, boolean includeUsage, int topLogprobs, String idPrefix) {
+            this.response = ctx.response();
+            this.chat = chat;
+            this.stream = stream;
+            this.includeUsage = includeUsage;
+            this.topLogprobs = topLogprobs;
+            this.id = idPrefix + UUID.randomUUID().toString().replace("-", "");
+        }
+
+        /** The first event of a stream (before any token). */
+        abstract void firstChunk();
+
+        /** A chunk with new text and the logprobs of the tokens it covers ({@code lp} null without logprobs). */
+        abstract Object textChunk(String text, List<TokenLogprobs> lp);
+
+        abstract Object finishChunk(String finishReason);
+
+        abstract Object usageChunk(OpenAiFormat.Usage usage);
+
+        abstract Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage);
+
+        void startStream() {
+            response.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-cache");
+            response.drainHandler(v -> flush(false));
+            firstChunk();
+        }
+
+        @Override public void token(TokenEvent e) {
+            if (topLogprobs >= 0 && e.logprobs() != null) logprobs.add(e.logprobs());
+            if (!stream) return;
+            pendingText.append(e.text());
+            if (pendingText.length() > MAX_PENDING_CHARS) {
+                LOG.log(Level.INFO, id + ": client too slow; cancelling");
+                run.cancel();
+                return;
+            }
+            flush(false);
+        }
+
+        /** Sends the text gathered so far as one chunk, unless the client is behind (then it coalesces). */
+        private void flush(boolean force) {
+            boolean newLogprobs = logprobs.size() > logprobsSent;
+            if (response.closed() || (pendingText.isEmpty() && !newLogprobs)) return;
+            if (!force && response.writeQueueFull()) return; // drainHandler flushes
+            List<TokenLogprobs> lp = topLogprobs >= 0 ? List.copyOf(logprobs.subList(logprobsSent, logprobs.size())) : null;
+            logprobsSent = logprobs.size();
+            write(textChunk(pendingText.toString(), lp));
+            pendingText.setLength(0);
+        }
+
+        void write(Object body) {
+            if (!response.closed()) response.write("data: " + Json.write(body) + "\n\n");
+        }
+
+        @Override public void completed(Completion c) {
+            if (response.closed()) return;
+            String finish = finishReason(c.finishReason());
+            OpenAiFormat.Usage usage = OpenAiFormat.Usage.of(c);
+            if (!stream) {
+                json(response, 200, wholeReply(c, finish, usage));
+                return;
+            }
+            flush(true);
+            write(finishChunk(finish));
+            if (includeUsage) write(usageChunk(usage));
+            response.end("data: [DONE]\n\n");
+        }
+
+        @Override public void failed(RuntimeException error) {
+            LOG.log(Level.WARNING, id + " failed in the engine", error);
+            if (response.closed()) return;
+            if (!stream) {
+                error(response, 500, "generation failed: " + error.getMessage(), "server_error", "internal");
+                return;
+            }
+            write(new OpenAiFormat.ErrorBody(new OpenAiFormat.ErrorDetail("generation failed: " + error.getMessage(), "server_error", null, "internal")));
+            response.end("data: [DONE]\n\n");
+        }
+
+        String piece(int token) {
+            return new String(chat.model().model().tokenizer().pieceBytes(token), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** {@code /v1/chat/completions}: chat.completion bodies and chat.completion.chunk events. */
+    private static final class ChatReply extends Reply {
+        ChatReply(RoutingContext ctx, ChatService chat, boolean stream, boolean includeUsage, int topLogprobs) {
+            super(ctx, chat, stream, includeUsage, topLogprobs, "chatcmpl-");
+        }
+
+        @Override void firstChunk() { write(chunk(new OpenAiFormat.Delta("assistant", ""), null, null)); }
+
+        @Override Object textChunk(String text, List<TokenLogprobs> lp) {
+            return chunk(new OpenAiFormat.Delta(null, text), lp == null ? null : logprobs(lp), null);
+        }
+
+        @Override Object finishChunk(String finishReason) { return chunk(new OpenAiFormat.Delta(null, null), null, finishReason); }
+
+        @Override Object usageChunk(OpenAiFormat.Usage usage) {
+            return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, chat.model().name(), List.of(), usage);
+        }
+
+        @Override Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage) {
+            OpenAiFormat.Logprobs lp = topLogprobs >= 0 ? logprobs(logprobs) : null;
+            return new OpenAiFormat.ChatCompletion(id, "chat.completion", created, chat.model().name(),
+                    List.of(new OpenAiFormat.Choice(0, new OpenAiFormat.OutMessage("assistant", c.text()), lp, finishReason)), usage);
+        }
+
+        private OpenAiFormat.Chunk chunk(OpenAiFormat.Delta delta, OpenAiFormat.Logprobs lp, String finishReason) {
+            return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, chat.model().name(),
+                    List.of(new OpenAiFormat.ChunkChoice(0, delta, lp, finishReason)), null);
+        }
+
+        private OpenAiFormat.Logprobs logprobs(List<TokenLogprobs> lps) {
+            Tokenizer tok = chat.model().model().tokenizer();
+            List<OpenAiFormat.TokenLogprob> out = new ArrayList<>(lps.size());
+            for (TokenLogprobs lp : lps) {
+                List<OpenAiFormat.TopLogprob> top = new ArrayList<>();
+                for (int i = 0; i < Math.min(topLogprobs, lp.topIds().length); i++) {
+                    byte[] b = tok.pieceBytes(lp.topIds()[i]);
+                    top.add(new OpenAiFormat.TopLogprob(new String(b, StandardCharsets.UTF_8), lp.topLogprobs()[i], bytes(b)));
+                }
+                byte[] b = tok.pieceBytes(lp.token());
+                out.add(new OpenAiFormat.TokenLogprob(new String(b, StandardCharsets.UTF_8), lp.logprob(), bytes(b), top));
+            }
+            return new OpenAiFormat.Logprobs(out);
+        }
+    }
+
+    /** {@code /v1/completions}: text_completion bodies and events (the same object type streamed, as OpenAI does). */
+    private static final class TextReply extends Reply {
+        /** The prompt when {@code echo} asked for it: the reply's text starts with it. */
+        private final String echo;
+        /** Characters of reply text before the next token, for the legacy {@code text_offset}. */
+        private int textOffset;
+
+        TextReply(RoutingContext ctx, ChatService chat, boolean stream, boolean includeUsage, int topLogprobs, String echo) {
+            super(ctx, chat, stream, includeUsage, topLogprobs, "cmpl-");
+            this.echo = echo;
+            this.textOffset = echo.length();
+        }
+
+        @Override void firstChunk() {
+            if (!echo.isEmpty()) write(chunk(echo, null, null));
+        }
+
+        @Override Object textChunk(String text, List<TokenLogprobs> lp) {
+            return chunk(text, lp == null ? null : logprobs(lp), null);
+        }
+
+        @Override Object finishChunk(String finishReason) { return chunk("", null, finishReason); }
+
+        @Override Object usageChunk(OpenAiFormat.Usage usage) {
+            return new OpenAiFormat.TextCompletion(id, "text_completion", created, chat.model().name(), List.of(), usage);
+        }
+
+        @Override Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage) {
+            return new OpenAiFormat.TextCompletion(id, "text_completion", created, chat.model().name(),
+                    List.of(new OpenAiFormat.TextChoice(echo + c.text(), 0, topLogprobs >= 0 ? logprobs(logprobs) : null, finishReason)), usage);
+        }
+
+        private OpenAiFormat.TextCompletion chunk(String text, OpenAiFormat.TextLogprobs lp, String finishReason) {
+            return new OpenAiFormat.TextCompletion(id, "text_completion", created, chat.model().name(),
+                    List.of(new OpenAiFormat.TextChoice(text, 0, lp, finishReason)), null);
+        }
+
+        /** Offsets count token pieces' characters, the way the legacy API reports them. */
+        private OpenAiFormat.TextLogprobs logprobs(List<TokenLogprobs> lps) {
+            List<String> tokens = new ArrayList<>();
+            List<Double> tokenLogprobs = new ArrayList<>();
+            List<Map<String, Double>> top = new ArrayList<>();
+            List<Integer> offsets = new ArrayList<>();
+            for (TokenLogprobs lp : lps) {
+                String piece = piece(lp.token());
+                tokens.add(piece);
+                tokenLogprobs.add((double) lp.logprob());
+                Map<String, Double> alternatives = new java.util.LinkedHashMap<>();
+                for (int i = 0; i < Math.min(topLogprobs, lp.topIds().length); i++)
+                    alternatives.putIfAbsent(piece(lp.topIds()[i]), (double) lp.topLogprobs()[i]);
+                top.add(alternatives);
+                offsets.add(textOffset);
+                textOffset += piece.length();
+            }
+            return new OpenAiFormat.TextLogprobs(tokens, tokenLogprobs, top, offsets);
+        }
+    }
+
+    /** OpenAI has no "context full" or "cancelled": both end the text early, which it calls length. */
+    private static String finishReason(FinishReason r) {
+        return r == FinishReason.STOP ? "stop" : "length";
+    }
+
+    private static List<Integer> bytes(byte[] b) {
+        List<Integer> out = new ArrayList<>(b.length);
+        for (byte x : b) out.add(x & 0xff);
+        return out;
+    }
+
+    private static ChatException bad(String message) {
+        return new ChatException(ErrorCode.BAD_REQUEST, message);
+    }
+
+    private static void fail(RoutingContext ctx, Throwable t) {
+        if (ctx.response().closed() || ctx.response().ended()) return;
+        if (t instanceof ChatException e) {
+            if (e.retryAfterMs != null) ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (e.retryAfterMs + 999) / 1000)));
+            String type = switch (e.code) {
+                case OVERLOADED -> "rate_limit_error";
+                case INTERNAL, UNAVAILABLE -> "server_error";
+                case UNAUTHORIZED -> "authentication_error";
+                default -> "invalid_request_error";
+            };
+            String code = switch (e.code) {
+                case CONTEXT_OVERFLOW -> "context_length_exceeded";
+                case UNAUTHORIZED -> "invalid_api_key";
+                case OVERLOADED -> "rate_limit_exceeded";
+                default -> e.code.wire;
+            };
+            error(ctx.response(), e.code.httpStatus, e.getMessage(), type, code);
+        } else {
+            LOG.log(Level.WARNING, "internal error", t);
+            error(ctx.response(), 500, "internal error: " + t.getMessage(), "server_error", "internal");
+        }
+    }
+
+    private static void error(HttpServerResponse response, int status, String message, String type, String code) {
+        json(response, status, new OpenAiFormat.ErrorBody(new OpenAiFormat.ErrorDetail(message, type, null, code)));
+    }
+
+    private static void json(HttpServerResponse response, int status, Object body) {
+        if (response.closed() || response.ended()) return;
+        response.setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.buffer(body));
+    }
+}

@@ -1,0 +1,464 @@
+package dev.parley.server.ws;
+
+import dev.parley.inference.Version;
+import dev.parley.inference.engine.Completion;
+import dev.parley.inference.engine.FinishReason;
+import dev.parley.inference.engine.TokenEvent;
+import dev.parley.inference.sampling.SamplingParams;
+import dev.parley.inference.sampling.TokenLogprobs;
+import dev.parley.inference.tokenizer.Tokenizer;
+import dev.parley.server.chat.ChatException;
+import dev.parley.server.chat.ChatService;
+import dev.parley.server.chat.ErrorCode;
+import dev.parley.server.chat.GenerationRun;
+import dev.parley.server.chat.InFlight;
+import dev.parley.server.chat.Messages;
+import dev.parley.server.config.ServerConfig;
+import dev.parley.server.http.Json;
+import dev.parley.server.http.ServerMetrics;
+import dev.parley.server.model.ChatMessage;
+import dev.parley.server.model.ServingModel;
+import dev.parley.server.session.Session;
+import dev.parley.server.session.SessionIds;
+import dev.parley.server.session.SessionStore;
+import dev.parley.server.session.SessionStores;
+import dev.parley.server.ws.WsFrames.ChatParams;
+import dev.parley.server.ws.WsFrames.ClientFrame;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocket;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * One WebSocket connection speaking the chat protocol (server/PROTOCOL.md). Everything here runs on the connection's
+ * event-loop context (engine callbacks are hopped onto it by {@link GenerationRun}), so no field needs locking.
+ * A bad frame gets an error frame and touches nothing else; closing the socket cancels its requests.
+ */
+public final class ChatSocket {
+    private static final System.Logger LOG = System.getLogger(ChatSocket.class.getName());
+    private static final int MAX_ID_LENGTH = 128;
+
+    private final ServerWebSocket ws;
+    private final Context context;
+    private final ChatService chat;
+    private final SessionStore sessions;
+    private final ServerConfig config;
+    private final Set<ChatSocket> openSockets;
+    private final InFlight active;
+    private final Tokenizer tokenizer;
+    private final Map<String, WsRequest> inFlight = new LinkedHashMap<>();
+    /** Request ids waiting for the session store to answer (not yet in flight, but taken). */
+    private final Set<String> awaitingSession = new HashSet<>();
+    private boolean closed;
+    /** The server stopped taking work: this socket closes with 1001 once its last request has ended. */
+    private boolean draining;
+    private long slowReaderTimer = -1;
+
+    public ChatSocket(ServerWebSocket ws, Context context, ChatService chat, SessionStore sessions, ServerConfig config,
+               Set<ChatSocket> openSockets, InFlight active) {
+        this.ws = ws;
+        this.context = context;
+        this.chat = chat;
+        this.sessions = sessions;
+        this.config = config;
+        this.openSockets = openSockets;
+        this.active = active;
+        this.tokenizer = chat.model().model().tokenizer();
+    }
+
+    public void start() {
+        openSockets.add(this);
+        ws.textMessageHandler(this::onText);
+        ws.binaryMessageHandler(b -> sendError(null, bad("binary frames are not supported: send JSON text frames")));
+        ws.drainHandler(v -> onDrain());
+        ws.closeHandler(v -> onClose());
+        ws.exceptionHandler(e -> LOG.log(Level.DEBUG, "WebSocket error: " + e));
+        ServingModel m = chat.model();
+        send(new WsFrames.Hello(m.name(), m.contextLength(), "parley " + Version.get(), m.description()));
+    }
+
+    private void onText(String text) {
+        long received = System.nanoTime();
+        int bytes = utf8Length(text);
+        if (bytes > config.http().maxFrameBytes()) {
+            sendError(null, bad("frame of " + bytes + " bytes exceeds the limit of " + config.http().maxFrameBytes() + " bytes"));
+            return;
+        }
+        ClientFrame f;
+        try {
+            f = Json.read(text.getBytes(StandardCharsets.UTF_8), ClientFrame.class);
+        } catch (Json.InvalidJson e) {
+            sendError(null, bad(e.getMessage()));
+            return;
+        }
+        try {
+            if (f.type() == null) throw bad("missing field 'type'");
+            switch (f.type()) {
+                case "ping" -> send(new WsFrames.Pong());
+                case "chat" -> chat(f, received);
+                case "cancel" -> cancel(f);
+                case "regenerate" -> regenerate(f, received);
+                case "edit" -> edit(f, received);
+                default -> throw bad("unknown type '" + f.type() + "' (expected chat, cancel, regenerate, edit or ping)");
+            }
+        } catch (ChatException e) {
+            sendError(f.id(), e);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "internal error handling a " + f.type() + " frame", e);
+            sendError(f.id(), new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage()));
+        }
+    }
+
+    private void chat(ClientFrame f, long received) {
+        String id = newRequestId(f);
+        if (f.messages() == null || f.messages().isEmpty()) throw bad("chat needs a non-empty 'messages' array");
+        for (int i = 0; i < f.messages().size(); i++) Messages.validate(f.messages().get(i), "messages[" + i + "]");
+        SamplingParams params = f.params() == null ? ChatParams.defaults() : f.params().toSamplingParams();
+        withSession(chatSession(f, id), id, session -> {
+            List<ChatMessage> conversation = new ArrayList<>(session.history());
+            conversation.addAll(f.messages());
+            generate(id, session, conversation, params, received);
+        });
+    }
+
+    private void regenerate(ClientFrame f, long received) {
+        String id = newRequestId(f);
+        SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
+        withSession(existingSession(f, id), id, session -> {
+            List<ChatMessage> history = session.history();
+            if (history.isEmpty() || !history.getLast().role().equals("assistant"))
+                throw bad("nothing to regenerate: the session's last message is not an assistant reply");
+            generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), received);
+        });
+    }
+
+    private void edit(ClientFrame f, long received) {
+        String id = newRequestId(f);
+        if (f.session() == null) throw bad("edit needs 'session'");
+        if (f.index() == null) throw bad("edit needs 'index' (the message to replace)");
+        if (f.content() == null) throw bad("edit needs 'content' (the new text)");
+        SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
+        withSession(existingSession(f, id), id, session -> {
+            List<ChatMessage> history = session.history();
+            int k = f.index();
+            if (k < 0 || k >= history.size())
+                throw bad("index " + k + " is out of range: the session has " + history.size() + " messages");
+            List<ChatMessage> conversation = new ArrayList<>(history.subList(0, k));
+            conversation.add(new ChatMessage(history.get(k).role(), f.content()));
+            generate(id, session, conversation, paramsOrLast(params, session), received);
+        });
+    }
+
+    /**
+     * Continues with the session, reserved for request {@code id}, once the store answers (a shared store answers over
+     * the network: the event loop is not held meanwhile). A store failure is this request's error frame; so is a
+     * refusal thrown by {@code then}, sent once the reservation is released.
+     */
+    private void withSession(Future<Session> lookup, String id, Consumer<Session> then) {
+        awaitingSession.add(id);
+        active.begin();
+        lookup.onComplete(ar -> onContext(() -> {
+            awaitingSession.remove(id);
+            if (ar.failed()) {
+                sendError(id, ar.cause() instanceof ChatException e ? e
+                        : new ChatException(ErrorCode.INTERNAL, "session lookup failed: " + ar.cause()));
+                requestEnded();
+                return;
+            }
+            Session session = ar.result();
+            if (gone()) { // nobody to answer
+                sessions.release(session, id, false).onComplete(x -> onContext(this::requestEnded));
+                return;
+            }
+            try {
+                then.accept(session);
+            } catch (RuntimeException e) {
+                ChatException refusal = e instanceof ChatException c ? c : new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage());
+                if (!(e instanceof ChatException)) LOG.log(Level.WARNING, "internal error preparing request " + id, e);
+                sessions.release(session, id, false).onComplete(x -> onContext(() -> {
+                    sendError(id, refusal);
+                    requestEnded();
+                }));
+            }
+        }));
+    }
+
+    /** A request's last frame went out (or nobody is left to receive it). */
+    private void requestEnded() {
+        active.end();
+        closeIfDrained();
+    }
+
+    /** The server stopped taking work (shutdown): close now if idle, else after the last request's end. */
+    public void drain() {
+        onContext(() -> {
+            draining = true;
+            closeIfDrained();
+        });
+    }
+
+    /** The drain timed out: close now, which cancels whatever still runs. */
+    public void goAway() {
+        onContext(() -> {
+            if (!gone()) ws.close((short) 1001, "server shutting down");
+        });
+    }
+
+    private void closeIfDrained() {
+        if (draining && inFlight.isEmpty() && awaitingSession.isEmpty() && !gone()) ws.close((short) 1001, "server shutting down");
+    }
+
+    /** Refused before touching the store: the socket is about to be closed as going away. */
+    private void refuseWhileDraining() {
+        if (draining || !chat.accepting())
+            throw new ChatException(ErrorCode.OVERLOADED, "the server is shutting down: reconnect", ChatService.RETRY_AFTER_MS);
+    }
+
+    /** Store callbacks may arrive on another thread; this socket's state is only touched on its own context. */
+    private void onContext(Runnable r) {
+        if (Vertx.currentContext() == context) r.run();
+        else context.runOnContext(v -> r.run());
+    }
+
+    private void cancel(ClientFrame f) {
+        if (f.id() == null) throw bad("cancel needs 'id' (the request to cancel)");
+        WsRequest r = inFlight.get(f.id());
+        if (r == null) throw new ChatException(ErrorCode.NOT_FOUND, "no request '" + f.id() + "' in flight on this socket");
+        r.cancel();
+    }
+
+    /** Formats off the event loop, then admits to the engine; the session must already be reserved for {@code id}. */
+    private void generate(String id, Session session, List<ChatMessage> conversation, SamplingParams params, long received) {
+        WsRequest req = new WsRequest(id, session, params.logprobs(), received);
+        inFlight.put(id, req);
+        List<ChatMessage> turn = List.copyOf(conversation);
+        chat.chatPrompt(turn).onComplete(ar -> {
+            if (req.cancelled) { // cancelled (or the socket closed) while the prompt was being formatted
+                req.end(false, ok -> send(new WsFrames.Done(id, "cancelled", new WsFrames.Usage(0, 0, 0), new WsFrames.Timings(null, 0))));
+                return;
+            }
+            try {
+                if (ar.failed()) throw ar.cause();
+                int[] prompt = ar.result();
+                req.promptTokens = prompt.length;
+                req.run = chat.start(prompt, params, context, req);
+                session.commit(turn, params); // `started` follows when the engine admits it (WsRequest.admitted)
+            } catch (ChatException e) {
+                req.end(false, ok -> sendError(id, e));
+            } catch (Throwable e) {
+                LOG.log(Level.WARNING, "preparing request " + id + " failed", e);
+                req.end(false, ok -> sendError(id, new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage())));
+            }
+        });
+    }
+
+    private String newRequestId(ClientFrame f) {
+        String id = f.id();
+        if (id == null || id.isEmpty()) throw bad(f.type() + " needs a non-empty 'id' (your request id)");
+        if (id.length() > MAX_ID_LENGTH) throw bad("'id' is longer than " + MAX_ID_LENGTH + " characters");
+        if (inFlight.containsKey(id) || awaitingSession.contains(id)) throw bad("request id '" + id + "' is already in flight on this socket");
+        return id;
+    }
+
+    /**
+     * A chat's session: a new one with a server-assigned id, the named one, or with {@code create_session} the named one
+     * created if it does not exist yet. Only an explicit flag creates: a client resuming a session that expired must
+     * learn so ({@code not_found}) rather than silently continue an empty conversation. Checks come before the store is
+     * touched.
+     */
+    private Future<Session> chatSession(ClientFrame f, String id) {
+        boolean create = Boolean.TRUE.equals(f.createSession());
+        if (create && f.session() == null) throw bad("create_session needs 'session': the id you propose for the new session");
+        String proposed = create ? SessionIds.requireProposable(f.session()) : null;
+        refuseWhileDraining();
+        if (create) return sessions.reserveOrCreate(proposed, id);
+        if (f.session() == null) return sessions.create(id);
+        if (!SessionIds.couldExist(f.session())) throw SessionStores.notFound(f.session());
+        return sessions.reserve(f.session(), id);
+    }
+
+    private Future<Session> existingSession(ClientFrame f, String id) {
+        if (f.session() == null) throw bad(f.type() + " needs 'session'");
+        if (f.createSession() != null) throw bad("create_session is only for chat: " + f.type() + " works on an existing session");
+        refuseWhileDraining();
+        if (!SessionIds.couldExist(f.session())) throw SessionStores.notFound(f.session());
+        return sessions.reserve(f.session(), id);
+    }
+
+    private static SamplingParams paramsOrLast(SamplingParams given, Session session) {
+        if (given != null) return given;
+        SamplingParams last = session.lastParams();
+        return last != null ? last : ChatParams.defaults();
+    }
+
+    private void onDrain() {
+        if (slowReaderTimer >= 0) {
+            context.owner().cancelTimer(slowReaderTimer);
+            slowReaderTimer = -1;
+        }
+        for (WsRequest r : List.copyOf(inFlight.values())) r.flush(false);
+    }
+
+    /** The client stopped reading: deltas coalesce meanwhile, and past the limit its requests are cancelled. */
+    private void writeBlocked() {
+        if (slowReaderTimer >= 0) return;
+        slowReaderTimer = context.owner().setTimer(config.streaming().slowReaderTimeout().toMillis(), t -> {
+            slowReaderTimer = -1;
+            if (gone() || !ws.writeQueueFull()) return;
+            LOG.log(Level.INFO, "client has not read for " + config.streaming().slowReaderTimeout().toMillis() + " ms: cancelling its requests");
+            for (WsRequest r : inFlight.values()) r.cancel();
+        });
+    }
+
+    private void onClose() {
+        closed = true;
+        openSockets.remove(this);
+        if (slowReaderTimer >= 0) context.owner().cancelTimer(slowReaderTimer);
+        // generation must not run on for a client that left; the engine stops them at its next step
+        for (WsRequest r : inFlight.values()) r.cancel();
+    }
+
+    /** The client sent its close frame (closeHandler fires later, when the TCP connection ends) or the socket is gone. */
+    private boolean gone() {
+        return closed || ws.isClosed();
+    }
+
+    private void send(Object frame) {
+        if (gone()) return;
+        ws.writeTextMessage(Json.write(frame));
+    }
+
+    private void sendError(String id, ChatException e) {
+        send(new WsFrames.Error(id, e));
+    }
+
+    private static ChatException bad(String message) {
+        return new ChatException(ErrorCode.BAD_REQUEST, message);
+    }
+
+    private static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n++;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c)) { n += 4; i++; }
+            else n += 3;
+        }
+        return n;
+    }
+
+    /** One request on this socket: coalesces token text into delta frames as fast as the client reads them. */
+    private final class WsRequest implements GenerationRun.Sink {
+        final String id;
+        final Session session;
+        final int logprobs;
+        /** System.nanoTime() when the client's frame arrived: queue_ms counts from here. */
+        final long receivedNanos;
+        GenerationRun run;
+        int promptTokens;
+        boolean cancelled;
+        private final StringBuilder pendingText = new StringBuilder();
+        private final List<WsFrames.TokenInfo> pendingTokens = new ArrayList<>();
+
+        WsRequest(String id, Session session, int logprobs, long receivedNanos) {
+            this.id = id;
+            this.session = session;
+            this.logprobs = logprobs;
+            this.receivedNanos = receivedNanos;
+        }
+
+        @Override public void admitted(int cachedTokens, long submittedNanos, long queueNanos) {
+            long queueMs = (submittedNanos + queueNanos - receivedNanos) / 1_000_000;
+            send(new WsFrames.Started(id, session.id(), promptTokens, cachedTokens, queueMs));
+        }
+
+        void cancel() {
+            cancelled = true;
+            if (run != null) run.cancel();
+        }
+
+        /**
+         * The request is over: frees its session (saving the turn first when asked), then sends its last frame,
+         * so a client told may go on with the session at once, on any server. {@code last} learns whether the save
+         * (if any) succeeded.
+         */
+        void end(boolean save, Consumer<AsyncResult<Void>> last) {
+            sessions.release(session, id, save).onComplete(ar -> onContext(() -> {
+                inFlight.remove(id);
+                last.accept(ar);
+                requestEnded();
+            }));
+        }
+
+        @Override public void token(TokenEvent e) {
+            if (gone()) return; // nobody to send to; the cancel from onClose stops the engine at its next step
+            pendingText.append(e.text());
+            if (logprobs > 0 && e.logprobs() != null) pendingTokens.add(tokenInfo(e.logprobs()));
+            if (pendingText.length() > config.streaming().maxPendingChars()) { // cancel rather than grow memory
+                LOG.log(Level.INFO, "request " + id + ": client too slow, " + pendingText.length() + " characters unsent; cancelling");
+                cancel();
+                return;
+            }
+            flush(false);
+        }
+
+        void flush(boolean force) {
+            if (gone() || (pendingText.isEmpty() && pendingTokens.isEmpty())) return;
+            if (!force && ws.writeQueueFull()) {
+                writeBlocked();
+                return;
+            }
+            send(new WsFrames.Delta(id, pendingText.toString(), logprobs > 0 ? List.copyOf(pendingTokens) : null));
+            pendingText.setLength(0);
+            pendingTokens.clear();
+        }
+
+        @Override public void completed(Completion c) {
+            flush(true);
+            // what the client saw becomes the assistant's turn (a cancelled reply keeps its partial text)
+            if (c.finishReason() != FinishReason.CANCELLED || !c.text().isEmpty()) session.appendAssistant(c.text());
+            long ttft = c.timeToFirstTokenNanos();
+            WsFrames.Done done = new WsFrames.Done(id, ServerMetrics.wireName(c.finishReason()),
+                    new WsFrames.Usage(c.promptTokens(), c.generatedTokens().length, c.cachedTokens()),
+                    new WsFrames.Timings(ttft < 0 ? null : ttft / 1e6, ChatService.decodeTokensPerSecond(c)));
+            // `done` acknowledges the turn, so it goes out only once the turn is saved: a replica going away after it
+            // loses nothing the client was told about. The session stays reserved until then.
+            end(true, ar -> {
+                if (ar.succeeded()) send(done);
+                else sendError(id, ar.cause() instanceof ChatException e ? e
+                        : new ChatException(ErrorCode.INTERNAL, "saving the turn failed: " + ar.cause()));
+            });
+        }
+
+        @Override public void failed(RuntimeException error) {
+            LOG.log(Level.WARNING, "request " + id + " failed in the engine", error);
+            flush(true);
+            // the committed turn (without a reply) is kept, as a single server keeps it; best effort
+            end(true, ar -> {
+                if (ar.failed()) LOG.log(Level.INFO, "request " + id + ": saving the session failed: " + ar.cause().getMessage());
+                sendError(id, new ChatException(ErrorCode.INTERNAL, "generation failed: " + error.getMessage()));
+            });
+        }
+
+        private WsFrames.TokenInfo tokenInfo(TokenLogprobs lp) {
+            List<WsFrames.TopToken> top = new ArrayList<>(lp.topIds().length);
+            for (int i = 0; i < lp.topIds().length; i++) top.add(new WsFrames.TopToken(pieceText(lp.topIds()[i]), lp.topLogprobs()[i]));
+            return new WsFrames.TokenInfo(pieceText(lp.token()), lp.logprob(), top);
+        }
+    }
+
+    private String pieceText(int token) {
+        return new String(tokenizer.pieceBytes(token), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.parley.server.ws;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.parley.inference.sampling.SamplingParams;
+import dev.parley.server.chat.ChatException;
+import dev.parley.server.chat.ErrorCode;
+import dev.parley.server.model.ChatMessage;
+import io.micronaut.serde.annotation.Serdeable;
+import java.util.List;
+
+/** The WebSocket protocol's frames (server/PROTOCOL.md). Field names are fixed: apps and external checks rely on them. */
+public final class WsFrames {
+    private WsFrames() {}
+
+    /**
+     * Any client frame; which fields are required depends on {@code type}. {@code createSession}: on a chat, {@code session}
+     * is an id the client proposes, created if the store does not have it (see {@link SessionIds}).
+     */
+    @Serdeable
+    public record ClientFrame(String type, String id, String session, List<ChatMessage> messages, ChatParams params,
+                              Integer index, String content, @JsonProperty("create_session") Boolean createSession) {}
+
+    /** Sampling settings; absent fields take llama.cpp's defaults (SamplingParams.defaults()), max_tokens -1 = up to the context. */
+    @Serdeable
+    public record ChatParams(@JsonProperty("max_tokens") Integer maxTokens, Double temperature,
+                             @JsonProperty("top_p") Double topP, @JsonProperty("top_k") Integer topK,
+                             @JsonProperty("min_p") Double minP, Long seed, List<String> stop,
+                             @JsonProperty("presence_penalty") Double presencePenalty,
+                             @JsonProperty("frequency_penalty") Double frequencyPenalty,
+                             @JsonProperty("ignore_eos") Boolean ignoreEos, Integer logprobs) {
+
+        /** Validated settings; an invalid value is a bad_request naming the field (SamplingParams' own messages). */
+        public SamplingParams toSamplingParams() {
+            SamplingParams.Builder b = SamplingParams.builder();
+            if (maxTokens != null) b.maxTokens(maxTokens);
+            if (temperature != null) b.temperature(temperature.floatValue());
+            if (topP != null) b.topP(topP.floatValue());
+            if (topK != null) b.topK(topK);
+            if (minP != null) b.minP(minP.floatValue());
+            if (seed != null) b.seed(seed);
+            if (stop != null) b.stop(stop);
+            if (presencePenalty != null) b.presencePenalty(presencePenalty.floatValue());
+            if (frequencyPenalty != null) b.frequencyPenalty(frequencyPenalty.floatValue());
+            if (ignoreEos != null) b.ignoreEos(ignoreEos);
+            if (logprobs != null) {
+                if (logprobs > 20) throw new ChatException(ErrorCode.BAD_REQUEST, "logprobs must be <= 20 (got " + logprobs + ")");
+                b.logprobs(logprobs);
+            }
+            try {
+                return b.build();
+            } catch (IllegalArgumentException e) {
+                throw new ChatException(ErrorCode.BAD_REQUEST, "params." + e.getMessage());
+            }
+        }
+
+        static SamplingParams defaults() {
+            return new ChatParams(null, null, null, null, null, null, null, null, null, null, null).toSamplingParams();
+        }
+    }
+
+    @Serdeable
+    public record Hello(String type, String model, @JsonProperty("context_length") int contextLength, String server, String description) {
+        public Hello(String model, int contextLength, String server, String description) { this("hello", model, contextLength, server, description); }
+    }
+
+    @Serdeable
+    public record Started(String type, String id, String session, @JsonProperty("prompt_tokens") int promptTokens,
+                          @JsonProperty("cached_tokens") int cachedTokens, @JsonProperty("queue_ms") long queueMs) {
+        public Started(String id, String session, int promptTokens, int cachedTokens, long queueMs) {
+            this("started", id, session, promptTokens, cachedTokens, queueMs);
+        }
+    }
+
+    /** {@code tokens} is present only when the request asked for logprobs. */
+    @Serdeable
+    public record Delta(String type, String id, @JsonInclude(JsonInclude.Include.ALWAYS) String text, List<TokenInfo> tokens) {
+        public Delta(String id, String text, List<TokenInfo> tokens) { this("delta", id, text, tokens); }
+    }
+
+    @Serdeable
+    public record TokenInfo(@JsonInclude(JsonInclude.Include.ALWAYS) String text, double logprob, List<TopToken> top) {}
+
+    @Serdeable
+    public record TopToken(@JsonInclude(JsonInclude.Include.ALWAYS) String text, double logprob) {}
+
+    @Serdeable
+    public record Done(String type, String id, @JsonProperty("finish_reason") String finishReason, Usage usage, Timings timings) {
+        public Done(String id, String finishReason, Usage usage, Timings timings) { this("done", id, finishReason, usage, timings); }
+    }
+
+    @Serdeable
+    public record Usage(@JsonProperty("prompt_tokens") int promptTokens, @JsonProperty("completion_tokens") int completionTokens,
+                        @JsonProperty("cached_tokens") int cachedTokens) {}
+
+    /** {@code ttft_ms} is absent when no token was generated. */
+    @Serdeable
+    public record Timings(@JsonProperty("ttft_ms") Double ttftMs, @JsonProperty("decode_tokens_per_s") double decodeTokensPerS) {}
+
+    @Serdeable
+    public record Error(String type, String id, String code, String message, @JsonProperty("retry_after_ms") Long retryAfterMs) {
+        public Error(String id, ChatException e) { this("error", id, e.code.wire, e.getMessage(), e.retryAfterMs); }
+    }
+
+    @Serdeable
+    public record Pong(String type) {
+        public Pong() { this("pong"); }
+    }
+}
