@@ -62,7 +62,7 @@ public final class ParleyServer {
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/v1/chat/ws").handler(this::upgrade);
-        OpenAiApi openAi = new OpenAiApi(this::chatService, config.auth(), active);
+        OpenAiApi openAi = new OpenAiApi(this::chatService, config.auth(), config.streaming(), active);
         router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.http().maxFrameBytes()));
         router.post("/v1/*").handler(openAi::track);
         router.route("/v1/*").handler(openAi::authenticate);
