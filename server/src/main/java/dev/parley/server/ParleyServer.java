@@ -48,7 +48,7 @@ public final class ParleyServer {
     public ParleyServer(Vertx vertx, ServerConfig config) {
         this.vertx = vertx;
         this.config = config;
-        this.metrics = new ServerMetrics(() -> chat == null ? null : chat.model().engine());
+        this.metrics = new ServerMetrics(() -> chat == null ? null : chat.model());
         // Serde's first use loads its introspection registry (seconds on a cold JVM): do it here, not on an event loop.
         Json.read(Json.write(new WsFrames.Pong()).getBytes(java.nio.charset.StandardCharsets.UTF_8), WsFrames.ClientFrame.class);
     }
