@@ -9,29 +9,29 @@ import dev.parley.inference.model.LayerWeights;
 import dev.parley.inference.model.MatmulMode;
 import dev.parley.inference.model.Model;
 import dev.parley.inference.model.ModelWeights;
-import dev.parley.inference.model.Transformer;
 import dev.parley.inference.model.Parallel;
+import dev.parley.inference.model.Transformer;
 import dev.parley.inference.tensor.GgmlType;
 import dev.parley.inference.tensor.QuantizedActivation;
 import dev.parley.inference.tensor.WeightMatrix;
 import java.lang.foreign.Arena;
-import java.util.Arrays;
-import java.util.SplittableRandom;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.LinkedHashMap;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.stream.IntStream;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,26 +41,37 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure decode and prompt throughput of the batched forward pass.")
 final class BenchCommand implements Callable<Integer> {
-    private static final VectorSpecies<Long> L = LongVector.SPECIES_512;
+    private static final VectorSpecies<Long> LONGS_512 = LongVector.SPECIES_512;
 
-    @Option(names = "--model", paramLabel = "M", description = "GGUF model for the forward-pass figures") Path model;
-    @Option(names = "--synthetic", split = ",", paramLabel = "TYPE", description = "instead of a model: compare the per-row dot kernel with the tiled kernel on random Llama-3.2-1B-shaped matrices of these types (Q8_0, Q4_0, ...)") GgmlType[] synthetic;
-    @Option(names = "--threads", paramLabel = "T", description = "threads of the compute team, the caller included (default: one per core)") Integer threads;
-    @Option(names = "--prompt-tokens", paramLabel = "P", defaultValue = "128", description = "prompt length for the prefill figure (default ${DEFAULT-VALUE})") int promptTokens;
-    @Option(names = {"--gen-tokens", "--tokens"}, paramLabel = "G", defaultValue = "32", description = "decode steps timed per run (default ${DEFAULT-VALUE})") int genTokens;
-    @Option(names = "--parallel", paramLabel = "N", defaultValue = "1", description = "sequences decoding together for the aggregate figure (default ${DEFAULT-VALUE})") int parallel;
-    @Option(names = "--batch", split = ",", paramLabel = "B", description = "more decode batch sizes to report (e.g. 4,8,16)") int[] batches = {};
-    @Option(names = "--rounds", paramLabel = "R", defaultValue = "5", description = "timed runs per figure; the median is reported (default ${DEFAULT-VALUE})") int rounds;
-    @Option(names = "--chunk", paramLabel = "C", defaultValue = "128", description = "prefill rows per step (default ${DEFAULT-VALUE})") int chunk;
+    @Mixin ModelOption model;
+    @Option(names = "--synthetic", split = ",", paramLabel = "TYPE",
+            description = "instead of a model: compare the per-row dot kernel with the tiled kernel on random Llama-3.2-1B-shaped "
+            + "matrices of these types (Q8_0, Q4_0, ...)") GgmlType[] synthetic;
+    @Option(names = "--threads", paramLabel = "T",
+            description = "threads of the compute team, the caller included (default: one per core)") Integer threads;
+    @Option(names = "--prompt-tokens", paramLabel = "P", defaultValue = "128",
+            description = "prompt length for the prefill figure (default ${DEFAULT-VALUE})") int promptTokens;
+    @Option(names = {"--gen-tokens", "--tokens"}, paramLabel = "G", defaultValue = "32",
+            description = "decode steps timed per run (default ${DEFAULT-VALUE})") int genTokens;
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "1",
+            description = "sequences decoding together for the aggregate figure (default ${DEFAULT-VALUE})") int parallel;
+    @Option(names = "--batch", split = ",", paramLabel = "B",
+            description = "more decode batch sizes to report (e.g. 4,8,16)") int[] batches = {};
+    @Option(names = "--rounds", paramLabel = "R", defaultValue = "5",
+            description = "timed runs per figure; the median is reported (default ${DEFAULT-VALUE})") int rounds;
+    @Option(names = "--chunk", paramLabel = "C", defaultValue = "128",
+            description = "prefill rows per step (default ${DEFAULT-VALUE})") int chunk;
     @Option(names = "--matmul", paramLabel = "MODE", defaultValue = "GGML") MatmulMode mode;
-    @Option(names = "--kv", paramLabel = "FORMAT", defaultValue = "F32", description = "KV cache format, F32 (the engine's default) or F16") KvFormat kvFormat;
+    @Option(names = "--kv", paramLabel = "FORMAT", defaultValue = "F32",
+            description = "KV cache format, F32 (the engine's default) or F16") KvFormat kvFormat;
     @Option(names = "--json", description = "print one JSON object instead of text") boolean json;
 
     @Override public Integer call() {
         if (threads != null) {
             if (threads < 1) throw new CliErrors.UsageException("--threads must be at least 1");
             System.setProperty(Parallel.THREADS_PROPERTY, Integer.toString(threads));
-            if (Parallel.threads() != threads) throw new CliErrors.UsageException("the compute team already runs " + Parallel.threads() + " threads");
+            if (Parallel.threads() != threads) throw new CliErrors.UsageException("the compute team already runs "
+                    + Parallel.threads() + " threads");
         }
         if (rounds < 1 || genTokens < 1 || promptTokens < 1 || parallel < 1 || chunk < 1) {
             throw new CliErrors.UsageException("--rounds, --gen-tokens, --prompt-tokens, --parallel and --chunk must be positive");
@@ -69,8 +80,7 @@ final class BenchCommand implements Callable<Integer> {
             for (GgmlType t : synthetic) kernels(t);
             return 0;
         }
-        if (model == null) throw new CliErrors.UsageException("bench needs --model or --synthetic");
-        try (Model m = Model.load(model)) {
+        try (Model m = Model.load(model.resolve())) {
             Transformer tf = m.transformer(mode);
             List<MemorySegment> weights = matrices(m.weights());
             long stepBytes = weights.stream().mapToLong(MemorySegment::byteSize).sum();
@@ -104,9 +114,11 @@ final class BenchCommand implements Callable<Integer> {
                 r.put("aggregate_decode_by_batch", byBatch);
                 System.out.println(Json.write(r));
             } else {
-                decode.forEach((b, v) -> System.out.printf("decode batch %d: %.1f tok/s aggregate (%.1f per sequence); weight bytes/s ÷ bandwidth = %.2f%n",
+                decode.forEach((b, v) -> System.out.printf("decode batch %d: %.1f tok/s aggregate (%.1f per sequence); weight "
+                        + "bytes/s ÷ bandwidth = %.2f%n",
                         b, v, v / b, v / b * stepBytes / bandwidth));
-                System.out.printf("read bandwidth (streaming sum over the weights, %d threads): %.2f GB/s%n", Parallel.threads(), bandwidth / 1e9);
+                System.out.printf("read bandwidth (streaming sum over the weights, %d threads): %.2f GB/s%n", Parallel.threads(),
+                        bandwidth / 1e9);
             }
         }
         return 0;
@@ -155,10 +167,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static long sumPart(List<MemorySegment> segments, int part, int parts) {
-        LongVector acc = LongVector.zero(L);
+        LongVector acc = LongVector.zero(LONGS_512);
         for (MemorySegment s : segments) {
             long n = s.byteSize() / 64, from = n * part / parts, to = n * (part + 1) / parts;
-            for (long i = from; i < to; i++) acc = acc.add(LongVector.fromMemorySegment(L, s, i * 64, ByteOrder.LITTLE_ENDIAN));
+            for (long i = from; i < to; i++) acc = acc.add(LongVector.fromMemorySegment(LONGS_512, s, i * 64, ByteOrder.LITTLE_ENDIAN));
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -177,7 +189,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < blocks; i++) table[i] = i;
         ForwardBuffers buf = new ForwardBuffers(m.config());
         Batch batch = new Batch();
-        try (PagedKvCache kv = new PagedKvCache(m.config(), kvFormat, bs, blocks)) {
+        try (PagedKvCache kv = new PagedKvCache(m.config().kvShape(), kvFormat, bs, blocks)) {
             double[] rates = new double[rounds];
             long warmUntil = System.nanoTime() + WARM_UP_NANOS;
             for (int pass = -1; pass < rounds; pass++) {
@@ -206,7 +218,7 @@ final class BenchCommand implements Callable<Integer> {
         ForwardBuffers buf = new ForwardBuffers(m.config());
         Batch batch = new Batch();
         double[] rates = new double[rounds];
-        try (PagedKvCache kv = new PagedKvCache(m.config(), kvFormat, bs, b * perSeq)) {
+        try (PagedKvCache kv = new PagedKvCache(m.config().kvShape(), kvFormat, bs, b * perSeq)) {
             long warmUntil = System.nanoTime() + WARM_UP_NANOS;
             for (int round = -1; round < rounds; round++) { // round -1 warms the JIT up; each rewrites the same positions
                 if (round == 0 && System.nanoTime() < warmUntil) round = -1;
@@ -268,7 +280,8 @@ final class BenchCommand implements Callable<Integer> {
                 off += size;
             }
             double bandwidth = readBandwidth(List.of(all), Parallel.threads());
-            System.out.printf("%s, Llama-3.2-1B shapes (113 matmuls per step), %.3f GB of weights per step; streaming-read bandwidth %.2f GB/s%n",
+            System.out.printf("%s, Llama-3.2-1B shapes (113 matmuls per step), %.3f GB of weights per step; streaming-read "
+                    + "bandwidth %.2f GB/s%n",
                     type, bytes / 1e9, bandwidth / 1e9);
             int maxB = Arrays.stream(batches).max().orElse(1);
             float[] x = new float[maxB * 8192];
@@ -288,7 +301,8 @@ final class BenchCommand implements Callable<Integer> {
                     newMs[r] = step(ms, x, qa, out, b, true);
                 }
                 double o = median(oldMs), n = median(newMs);
-                System.out.printf("%s batch %2d: per-row dot %6.1f tok/s, tiled %6.1f tok/s, tiled/dot %.2f; weight bytes/s ÷ bandwidth: dot %.2f, tiled %.2f%n",
+                System.out.printf("%s batch %2d: per-row dot %6.1f tok/s, tiled %6.1f tok/s, tiled/dot %.2f; weight bytes/s ÷ "
+                        + "bandwidth: dot %.2f, tiled %.2f%n",
                         type, b, b * 1e3 / o, b * 1e3 / n, o / n, bytes / (o / 1e3) / bandwidth, bytes / (n / 1e3) / bandwidth);
             }
         }

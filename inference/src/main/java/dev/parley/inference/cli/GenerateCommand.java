@@ -14,7 +14,6 @@ import dev.parley.inference.template.DefaultTemplates;
 import dev.parley.inference.tokenizer.Tokenizer;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,23 +23,26 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt, streaming it as it is sampled.")
 final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "M") Path model;
+    @Mixin ModelOption model;
 
     @ArgGroup(exclusive = true, multiplicity = "1") Prompt prompt;
 
     static final class Prompt {
         @Option(names = "--prompt", paramLabel = "TEXT") String text;
-        @Option(names = "--tokens", split = ",", paramLabel = "IDS", description = "comma-separated prompt token ids, used as given") int[] tokens;
+        @Option(names = "--tokens", split = ",", paramLabel = "IDS",
+                description = "comma-separated prompt token ids, used as given") int[] tokens;
     }
 
     @Option(names = "--chat", description = "wrap the prompt in the model's chat template (as a user message)") boolean chat;
     @Option(names = "--system", paramLabel = "TEXT", description = "system message for --chat") String system;
     @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "256") int maxTokens;
-    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default ${DEFAULT-VALUE})", defaultValue = "0.8") float temperature;
+    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default ${DEFAULT-VALUE})",
+            defaultValue = "0.8") float temperature;
     @Option(names = "--top-k", paramLabel = "K", defaultValue = "40", description = "0 = off (default ${DEFAULT-VALUE})") int topK;
     @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95") float topP;
     @Option(names = "--min-p", paramLabel = "P", defaultValue = "0.05") float minP;
@@ -50,7 +52,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "random seed (default: random)") Long seed;
     @Option(names = "--stop", paramLabel = "TEXT", description = "stop string (repeatable)") List<String> stop = new ArrayList<>();
     @Option(names = "--ignore-eos", description = "keep generating past end-of-generation tokens") boolean ignoreEos;
-    @Option(names = "--json", description = "print only {\"prompt_tokens\",\"tokens\",\"text\"} at the end (the stream goes to stderr)") boolean json;
+    @Option(names = "--json",
+            description = "print only {\"prompt_tokens\",\"tokens\",\"text\"} at the end (the stream goes to stderr)") boolean json;
     @Option(names = "--matmul", paramLabel = "MODE", defaultValue = "GGML", description = "GGML (default) or F32") MatmulMode mode;
 
     @Override public Integer call() {
@@ -59,7 +62,7 @@ final class GenerateCommand implements Callable<Integer> {
                 .repetitionPenalty(repeatPenalty).presencePenalty(presencePenalty).frequencyPenalty(frequencyPenalty)
                 .seed(seed != null ? seed : SamplingParams.RANDOM_SEED).maxTokens(maxTokens).stop(stop).ignoreEos(ignoreEos)
                 .build();
-        try (Model m = Model.load(model)) {
+        try (Model m = Model.load(model.resolve())) {
             int[] promptTokens = promptTokens(m);
             PrintStream stream = json ? System.err : new PrintStream(System.out, true, StandardCharsets.UTF_8);
             CompletableFuture<Completion> done = new CompletableFuture<>();

@@ -1,9 +1,9 @@
 package dev.parley.inference.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.inference.gguf.GgufFile;
 import dev.parley.inference.template.ChatTemplate;
 import dev.parley.inference.template.TemplateException;
+import io.micronaut.json.tree.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "template", mixinStandardHelpOptions = true,
-        description = "Render a chat template (a .jinja file, or a GGUF model's own) the way Hugging Face transformers does. Exits 1 with the template's message when it refuses the conversation.")
+        description = "Render a chat template (a .jinja file, or a GGUF model's own) the way Hugging Face transformers does. Exits "
+                + "1 with the template's message when it refuses the conversation.")
 final class TemplateCommand implements Callable<Integer> {
     @Option(names = "--template", required = true, paramLabel = "FILE.jinja|MODEL.gguf") Path template;
 
@@ -26,12 +27,14 @@ final class TemplateCommand implements Callable<Integer> {
     static final class Input {
         @ArgGroup(exclusive = false) Single single;
         @Option(names = "--batch", paramLabel = "FILE.jsonl",
-                description = "lines {\"messages\":[...],\"add_generation_prompt\":bool,\"bos_token\":\"...\",\"eos_token\":\"...\",\"now\":\"ISO-8601\"?}; prints {\"text\":...} or {\"error\":...} per line")
+                description = "lines {\"messages\":[...],\"add_generation_prompt\":bool,\"bos_token\":\"...\",\"eos_token\":\"...\","
+                        + "\"now\":\"ISO-8601\"?}; prints {\"text\":...} or {\"error\":...} per line")
         Path batch;
     }
 
     static final class Single {
-        @Option(names = "--messages", required = true, paramLabel = "FILE.json", description = "a JSON array of {\"role\",\"content\"} (or an object with \"messages\")") Path messages;
+        @Option(names = "--messages", required = true, paramLabel = "FILE.json",
+                description = "a JSON array of {\"role\",\"content\"} (or an object with \"messages\")") Path messages;
         @Option(names = "--bos", paramLabel = "S", description = "bos_token (default: the model's, or empty)") String bos;
         @Option(names = "--eos", paramLabel = "S", description = "eos_token (default: the model's, or empty)") String eos;
         @Option(names = "--add-generation-prompt", description = "end with the assistant turn's opening") boolean addGenerationPrompt;
@@ -44,9 +47,10 @@ final class TemplateCommand implements Callable<Integer> {
         if (input.batch == null) {
             Single s = input.single;
             JsonNode doc = Json.parse(Files.readString(s.messages), s.messages.toString());
-            List<Map<String, Object>> messages = Json.messages(doc.isArray() ? doc : doc.get("messages"));
+            List<Map<String, Object>> messages = Json.messages(doc.isArray() ? doc : Json.member(doc, "messages"));
             try {
-                System.out.print(tpl.render(messages, s.addGenerationPrompt, or(s.bos, src.bos), or(s.eos, src.eos), instant(s.now), Map.of()));
+                System.out.print(tpl.render(messages, s.addGenerationPrompt, or(s.bos, src.bos), or(s.eos, src.eos), instant(s.now),
+                        Map.of()));
                 System.out.flush();
                 return 0;
             } catch (TemplateException e) {
@@ -60,11 +64,11 @@ final class TemplateCommand implements Callable<Integer> {
             String where = input.batch + " line " + (i + 1);
             JsonNode node = Json.parse(lines.get(i), where);
             try {
-                List<Map<String, Object>> messages = Json.messages(node.get("messages"));
-                String text = tpl.render(messages, node.path("add_generation_prompt").asBoolean(false),
-                        node.has("bos_token") ? node.get("bos_token").asText() : src.bos,
-                        node.has("eos_token") ? node.get("eos_token").asText() : src.eos,
-                        instant(node.has("now") ? node.get("now").asText() : null), Map.of());
+                List<Map<String, Object>> messages = Json.messages(Json.member(node, "messages"));
+                JsonNode addPrompt = Json.member(node, "add_generation_prompt");
+                String text = tpl.render(messages, addPrompt != null && addPrompt.isBoolean() && addPrompt.getBooleanValue(),
+                        Json.string(node, "bos_token", src.bos), Json.string(node, "eos_token", src.eos),
+                        instant(Json.string(node, "now", null)), Map.of());
                 System.out.println(Json.write(Map.of("text", text)));
             } catch (TemplateException | IllegalArgumentException e) {
                 System.out.println(Json.write(Map.of("error", e.getMessage())));

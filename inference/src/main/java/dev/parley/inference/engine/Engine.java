@@ -1,18 +1,21 @@
 package dev.parley.inference.engine;
 
 import dev.parley.inference.kv.BlockManager;
+import dev.parley.inference.kv.KvShape;
 import dev.parley.inference.kv.PagedKvCache;
 import dev.parley.inference.model.Model;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * The engine: one thread runs a step loop with continuous batching. Each step the {@link Scheduler} picks one decode
- * token for every running sequence plus prefill chunks under a token budget, and the {@link ModelRunner} computes
- * them all in one batched forward pass over the paged KV cache; requests join and leave between steps.
+ * The engine: one worker thread runs a step loop with continuous batching, shaped like vLLM v1's
+ * {@code EngineCore.step}: the {@link Scheduler} plans the step (one decode token for every running sequence plus
+ * prefill chunks under a token budget), the {@link ModelRunner} computes the plan in one batched forward pass over the
+ * paged KV cache and returns logits, and the scheduler applies them (the {@link OutputProcessor} samples, detokenizes
+ * and matches stops). Requests join and leave between steps; submits and cancels reach the worker through an inbox.
  */
 public final class Engine implements InferenceEngine {
     private final Model model;
@@ -20,10 +23,12 @@ public final class Engine implements InferenceEngine {
     private final BlockManager blocks;
     private final Scheduler scheduler;
     private final ModelRunner runner;
-    /** Submitted requests not yet seen by the scheduler thread; guarded by itself. */
+    /** Submitted requests not yet seen by the worker; guards itself and {@link #aborts}. */
     private final ArrayDeque<Sequence> incoming = new ArrayDeque<>();
+    /** Cancelled requests not yet handed to the scheduler; guarded by {@link #incoming}. */
+    private final List<Sequence> aborts = new ArrayList<>();
     private final Thread worker;
-    private long ids;
+    private long lastId;
     private volatile boolean closed;
     // published by the worker after each step
     private volatile int running, queued, lastStepSequences;
@@ -42,19 +47,26 @@ public final class Engine implements InferenceEngine {
      * {@link WarmUp}); requests submitted meanwhile wait. {@link #warmedUp()} completes when it is done.
      */
     public Engine(Model model, EngineConfig config, Duration warmUp) {
+        this(model, config, warmUp, ModelRunner::new);
+    }
+
+    Engine(Model model, EngineConfig config, Duration warmUp, ModelRunner.Factory runners) {
         this.warmUp = warmUp;
         this.model = model;
         this.config = config;
-        var c = model.config();
-        long blockBytes = PagedKvCache.blockBytes(c, config.kvFormat(), config.kvBlockSize());
+        KvShape shape = model.config().kvShape();
+        int blockSize = config.kvBlockSize();
+        long blockBytes = PagedKvCache.blockBytes(shape, config.kvFormat(), blockSize);
         // never more than maxRunning full contexts (+1 block each for the partial one): a tiny model gets a tiny arena
-        long useful = (long) config.maxRunning() * ((c.contextLength() + config.kvBlockSize() - 1) / config.kvBlockSize() + 1);
-        int nBlocks = (int) Math.min(Math.min(config.kvBudgetBytes() / blockBytes, useful), Integer.MAX_VALUE);
-        if (nBlocks < 1) throw new IllegalArgumentException("a KV budget of " + config.kvBudgetBytes() + " bytes holds no block of " + blockBytes);
-        this.blocks = new BlockManager(nBlocks, config.kvBlockSize());
+        long useful = (long) config.maxRunning() * ((model.config().contextLength() + blockSize - 1) / blockSize + 1);
+        int blockCount = (int) Math.min(Math.min(config.kvBudgetBytes() / blockBytes, useful), Integer.MAX_VALUE);
+        if (blockCount < 1) {
+            throw new IllegalArgumentException("a KV budget of " + config.kvBudgetBytes() + " bytes holds no block of " + blockBytes);
+        }
+        this.blocks = new BlockManager(blockCount, blockSize);
         this.scheduler = new Scheduler(model, config, blocks);
-        this.runner = new ModelRunner(model, model.transformer(config.mode()),
-                new PagedKvCache(c, config.kvFormat(), config.kvBlockSize(), nBlocks));
+        this.runner = runners.create(model, model.transformer(config.mode()),
+                new PagedKvCache(shape, config.kvFormat(), blockSize, blockCount));
         this.worker = Thread.ofPlatform().name("parley-engine").daemon(true).start(this::loop);
     }
 
@@ -62,19 +74,36 @@ public final class Engine implements InferenceEngine {
 
     @Override
     public RequestHandle submit(GenerationRequest request, GenerationListener listener) {
-        int ctx = model.config().contextLength();
+        int context = model.config().contextLength(), vocab = model.config().vocabSize();
         int[] prompt = request.promptTokens();
-        if (prompt.length >= ctx) throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds " + ctx);
-        if (prompt.length >= scheduler.capacityTokens())
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the KV cache holds " + scheduler.capacityTokens());
-        for (int t : prompt) if (t < 0 || t >= model.config().vocabSize()) throw new IllegalArgumentException("token id " + t + " out of range [0, " + model.config().vocabSize() + ")");
+        if (prompt.length >= context) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds " + context);
+        }
+        if (prompt.length >= scheduler.capacityTokens()) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the KV cache holds "
+                    + scheduler.capacityTokens());
+        }
+        for (int token : prompt) {
+            if (token < 0 || token >= vocab) throw new IllegalArgumentException("token id " + token + " out of range [0, " + vocab + ")");
+        }
         synchronized (incoming) {
             if (closed) throw new IllegalStateException("the engine is closed");
-            if (incoming.size() + queued >= config.maxWaiting()) throw new EngineOverloadedException("the server is busy: " + (incoming.size() + queued) + " requests are waiting");
-            Sequence seq = new Sequence(++ids, request, listener, model);
+            if (incoming.size() + queued >= config.maxWaiting()) {
+                throw new EngineOverloadedException("the server is busy: " + (incoming.size() + queued) + " requests are waiting");
+            }
+            Sequence seq = new Sequence(++lastId, request, listener, this::abortLater);
             incoming.add(seq);
             incoming.notifyAll();
             return seq;
+        }
+    }
+
+    /** A cancel from any thread: the worker hands it to the scheduler before its next step. */
+    private void abortLater(Sequence seq) {
+        synchronized (incoming) {
+            if (closed) return; // the worker cancels everything on its way out
+            aborts.add(seq);
+            incoming.notifyAll();
         }
     }
 
@@ -84,7 +113,7 @@ public final class Engine implements InferenceEngine {
         synchronized (incoming) { return incoming.size() + queued; }
     }
 
-    /** Counters since start (read without stopping the engine; each field is current, not all from one instant). */
+    @Override
     public EngineStats stats() {
         return new EngineStats(steps, computedTokens, scheduler.prefixHitTokens(), scheduler.preemptions(), blocks.freeBlocks(),
                 blocks.totalBlocks(), scheduler.prefixQueryTokens(), lastStepSequences);
@@ -97,98 +126,92 @@ public final class Engine implements InferenceEngine {
 
     private void loop() {
         try {
-            long t0 = System.nanoTime();
+            long start = System.nanoTime();
             try {
-                WarmUp.run(runner.transformer(), config, warmUp);
-                warmedUp.complete(Duration.ofNanos(System.nanoTime() - t0));
+                WarmUp.run(runner.transformer(), config, warmUp, () -> closed);
+                warmedUp.complete(Duration.ofNanos(System.nanoTime() - start));
             } catch (RuntimeException | Error e) {
                 warmedUp.completeExceptionally(e);
                 throw e;
             }
-            while (!closed) {
-                if (!takeIncoming()) break;
-                step();
-            }
+            while (takeInbox()) step();
         } catch (InterruptedException e) {
             // closing
         } finally {
-            List<Sequence> left = new ArrayList<>(scheduler.running);
-            left.addAll(scheduler.waiting);
             synchronized (incoming) {
-                left.addAll(incoming);
+                for (Sequence seq : incoming) scheduler.add(seq);
                 incoming.clear();
+                aborts.clear();
             }
-            for (Sequence s : left) safely(s, () -> s.finish(FinishReason.CANCELLED, false));
-            scheduler.removeFinished();
+            scheduler.abortAll();
             runner.close();
         }
     }
 
-    /** Moves submitted requests to the scheduler's queue; blocks while there is nothing to do. */
-    private boolean takeIncoming() throws InterruptedException {
+    /**
+     * Hands submitted and cancelled requests to the scheduler; blocks while there is nothing to do. False once the
+     * engine is closed.
+     */
+    private boolean takeInbox() throws InterruptedException {
+        List<Sequence> cancelled;
         synchronized (incoming) {
-            while (scheduler.running.isEmpty() && scheduler.waiting.isEmpty() && incoming.isEmpty() && !closed) incoming.wait();
+            while (!scheduler.hasWork() && incoming.isEmpty() && aborts.isEmpty() && !closed) incoming.wait();
             if (closed) return false;
-            scheduler.waiting.addAll(incoming);
+            for (Sequence seq : incoming) scheduler.add(seq);
             incoming.clear();
+            cancelled = aborts.isEmpty() ? List.of() : new ArrayList<>(aborts);
+            aborts.clear();
             // published now, not only after the step: otherwise a submit during this step sees neither queue and
             // slips past maxWaiting
-            queued = scheduler.waiting.size();
-            return true;
+            queued = scheduler.waitingCount();
         }
+        for (Sequence seq : cancelled) scheduler.abort(seq); // outside the lock: it calls listeners
+        return true;
     }
 
+    /** One step: plan, compute, apply. */
     private void step() {
-        for (Sequence s : scheduler.running) if (s.cancelRequested()) safely(s, () -> s.finish(FinishReason.CANCELLED, false));
-        for (Sequence s : scheduler.waiting) if (s.cancelRequested()) safely(s, () -> s.finish(FinishReason.CANCELLED, false));
-        scheduler.removeFinished();
-        List<Scheduler.Work> work = scheduler.schedule();
-        queued = scheduler.waiting.size(); // admissions leave the queue now, not when the step ends
-        if (!work.isEmpty()) {
-            // counted before the run: the run's listeners may complete requests, and stats read then must include it
-            for (Scheduler.Work w : work) computedTokens += w.tokens();
-            try {
-                runner.run(work);
-            } catch (RuntimeException e) { // the batch itself failed: every sequence in it ends with the error
-                for (Scheduler.Work w : work) safely(w.seq(), () -> w.seq().fail(e));
-            }
-            for (Scheduler.Work w : work) {
-                Sequence s = w.seq();
-                blocks.registerFull(s.table(), s.tokens(), s.cachedTokens());
-            }
+        StepPlan plan = scheduler.schedule();
+        queued = scheduler.waitingCount(); // admissions leave the queue now, not when the step ends
+        if (!plan.isEmpty()) {
+            // counted before the update: its listeners may complete requests, and stats read then must include it
+            computedTokens += plan.tokens();
+            scheduler.update(plan, execute(plan));
             steps++;
-            lastStepSequences = work.size();
-        } else {
-            lastStepSequences = 0;
         }
-        scheduler.removeFinished();
-        running = scheduler.running.size();
-        queued = scheduler.waiting.size();
+        lastStepSequences = plan.entries().size();
+        running = scheduler.runningCount();
+        queued = scheduler.waitingCount();
     }
 
-    /** Runs a callback of one sequence; a failure (or a throwing listener) ends that sequence only. */
-    static void safely(Sequence s, Runnable r) {
+    private StepOutput execute(StepPlan plan) {
         try {
-            r.run();
-        } catch (RuntimeException e) {
-            try {
-                s.fail(e);
-            } catch (RuntimeException ignored) {
-                // the listener threw again; the sequence is finished either way
-            }
+            return StepOutput.of(runner.execute(plan));
+        } catch (RuntimeException e) { // the batch itself failed: every sequence in it ends with the error
+            return StepOutput.failed(e);
         }
     }
 
+    /**
+     * Stops accepting work and returns once the worker has stopped: its current step ends, every request left is
+     * cancelled and the KV cache is freed. No time limit, on purpose: the caller closes the model's memory next, and
+     * a step still running would then read freed memory.
+     */
     @Override
     public void close() {
         synchronized (incoming) {
             closed = true;
             incoming.notifyAll();
         }
-        try {
-            worker.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (Thread.currentThread() == worker) return; // a listener closing its engine: the loop ends after this step
+        boolean interrupted = false;
+        while (worker.isAlive()) {
+            try {
+                worker.join();
+            } catch (InterruptedException e) {
+                interrupted = true; // keep waiting: returning early is what would let memory be freed mid-step
+            }
         }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 }

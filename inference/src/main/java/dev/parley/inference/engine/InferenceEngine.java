@@ -21,6 +21,9 @@ public interface InferenceEngine extends AutoCloseable {
     /** Requests accepted but not yet started. */
     int waitingCount();
 
+    /** Counters since start (read without stopping the engine; each field is current, not all from one instant). */
+    EngineStats stats();
+
     /** Stops accepting work, cancels what is queued or running, and stops the worker. */
     @Override void close();
 }

@@ -8,19 +8,22 @@ import dev.parley.inference.model.Transformer;
 import java.util.List;
 
 /**
- * Only computes: turns the scheduler's work into one batch of rows (each sequence's next tokens at their positions,
- * through its block table), runs one forward pass and hands each sequence the logits of its last row when that row is
- * the sequence's last token. Step buffers and the batch are reused, so steady decoding allocates almost nothing.
+ * Only computes: turns a {@link StepPlan} into one batch of rows (each sequence's next tokens at their positions,
+ * through its block table), runs one forward pass and returns the logits, changing no sequence. Step buffers and the
+ * batch are reused, so steady decoding allocates almost nothing. Not final: a test slows its step down.
  */
-final class ModelRunner implements AutoCloseable {
+class ModelRunner implements AutoCloseable {
+    /** How the engine makes its runner (a test wraps the real one). */
+    @FunctionalInterface
+    interface Factory {
+        ModelRunner create(Model model, Transformer transformer, PagedKvCache kv);
+    }
+
     private final Transformer transformer;
     private final PagedKvCache kv;
     private final ForwardBuffers buffers;
     private final Batch batch = new Batch();
-
-    Transformer transformer() {
-        return transformer;
-    }
+    private float[][] logitsByEntry = new float[16][];
 
     ModelRunner(Model model, Transformer transformer, PagedKvCache kv) {
         this.transformer = transformer;
@@ -28,23 +31,31 @@ final class ModelRunner implements AutoCloseable {
         this.buffers = new ForwardBuffers(model.config());
     }
 
-    /** Runs one step; returns the rows computed. Sequences are advanced (and may sample) in work order. */
-    int run(List<Scheduler.Work> work) {
+    Transformer transformer() {
+        return transformer;
+    }
+
+    /**
+     * Runs the plan's rows in one forward pass. Returns, per plan entry, the logits of its last row when that row is
+     * the sequence's last token, else null; the arrays are overwritten by the next call.
+     */
+    float[][] execute(StepPlan plan) {
+        List<StepPlan.Entry> entries = plan.entries();
         batch.clear();
-        for (Scheduler.Work w : work) {
-            Sequence s = w.seq();
-            int from = s.cachedTokens(), last = s.totalTokens() - 1;
-            for (int p = from; p < from + w.tokens(); p++) batch.add(s.tokens()[p], p, s.table().ids(), p == last);
+        for (StepPlan.Entry entry : entries) {
+            Sequence seq = entry.seq();
+            int from = seq.computedTokens(), last = seq.totalTokens() - 1;
+            for (int p = from; p < from + entry.tokens(); p++) batch.add(seq.tokens()[p], p, seq.table().ids(), p == last);
         }
-        float[][] logits = transformer.forward(batch, kv, buffers);
+        float[][] logitRows = transformer.forward(batch, kv, buffers);
+        if (logitsByEntry.length < entries.size()) logitsByEntry = new float[Math.max(entries.size(), 2 * logitsByEntry.length)][];
         int row = 0;
-        for (Scheduler.Work w : work) {
-            Sequence s = w.seq();
-            boolean sampled = s.cachedTokens() + w.tokens() == s.totalTokens();
-            float[] l = sampled ? logits[row++] : null;
-            Engine.safely(s, () -> s.advance(w.tokens(), l));
+        for (int i = 0; i < entries.size(); i++) {
+            Sequence seq = entries.get(i).seq();
+            boolean last = seq.computedTokens() + entries.get(i).tokens() == seq.totalTokens();
+            logitsByEntry[i] = last ? logitRows[row++] : null;
         }
-        return batch.size();
+        return logitsByEntry;
     }
 
     @Override public void close() {

@@ -7,146 +7,192 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Decides what runs in each step (vLLM v1 style): first one decode token for every running sequence, then prefill
- * chunks (at most {@code prefillChunk} tokens each) for running sequences still reading their prompt, oldest first,
- * then admission of waiting requests while the step's token budget, the running limit and free KV blocks allow.
+ * Decides what runs in each step and owns every change of a request's scheduling state (vLLM v1's scheduler):
+ * requests come in through {@link #add} and {@link #abort}, {@link #schedule} plans a step, and {@link #update}
+ * applies what the model computed for it. Nothing else moves a sequence between the queue and the running batch.
+ *
+ * <p>A plan holds first one decode token for every running sequence, then prefill chunks (at most
+ * {@code prefillChunk} tokens each) for running sequences still reading their prompt, oldest first, then admissions
+ * of waiting requests while the step's token budget, the running limit and free KV blocks allow.
  *
  * <p>KV memory comes from the {@link BlockManager}. When a decoding sequence needs a block and none is free, the most
  * recently admitted running sequence is preempted: its blocks are released and it goes back to the head of the queue
  * to be recomputed later (its full blocks stay in the prefix cache, so the recomputation is often a cache hit).
- * Only the scheduler thread touches this class.
+ * Preemption always takes the last running sequence, which keeps every pass over the running batch linear.
+ * Only the engine's worker thread calls this class.
  */
 final class Scheduler {
-    /** A sequence and how many of its next tokens run this step. */
-    record Work(Sequence seq, int tokens) {}
-
     private final Model model;
     private final EngineConfig config;
     private final BlockManager blocks;
-    final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
+    private final OutputProcessor outputs;
+    private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
     /** In admission order: the last one is the first to be preempted. */
-    final List<Sequence> running = new ArrayList<>();
-    private final List<Work> work = new ArrayList<>();
+    private final List<Sequence> running;
+    private final StepPlan plan = new StepPlan();
     private long preemptions, prefixHitTokens, prefixQueryTokens;
     private boolean preemptedThisStep;
 
     Scheduler(Model model, EngineConfig config, BlockManager blocks) {
+        this(model, config, blocks, new ArrayList<>());
+    }
+
+    /** With the list that holds the running batch (a test observes how it is used). */
+    Scheduler(Model model, EngineConfig config, BlockManager blocks, List<Sequence> running) {
         this.model = model;
         this.config = config;
         this.blocks = blocks;
+        this.outputs = new OutputProcessor(model);
+        this.running = running;
     }
 
     long preemptions() { return preemptions; }
     long prefixHitTokens() { return prefixHitTokens; }
     long prefixQueryTokens() { return prefixQueryTokens; }
+    int runningCount() { return running.size(); }
+    int waitingCount() { return waiting.size(); }
+    boolean hasWork() { return !running.isEmpty() || !waiting.isEmpty(); }
 
     /** Positions the whole cache can hold: a sequence longer than this can never run. */
     int capacityTokens() {
         return blocks.totalBlocks() * blocks.blockSize();
     }
 
-    /** This step's work; the list is reused by the next call. */
-    List<Work> schedule() {
+    /** Queues a new request behind the waiting ones. */
+    void add(Sequence seq) {
+        waiting.addLast(seq);
+    }
+
+    /** Ends a request its client cancelled; its blocks are released before the next plan. */
+    void abort(Sequence seq) {
+        outputs.finish(seq, FinishReason.CANCELLED, false);
+    }
+
+    /** Ends every request, queued or running (the engine is closing), and releases their blocks. */
+    void abortAll() {
+        for (Sequence seq : running) abort(seq);
+        for (Sequence seq : waiting) abort(seq);
+        removeFinished();
+    }
+
+    /** Plans the next step; the plan is reused by the next call. */
+    StepPlan schedule() {
+        removeFinished();
         while (true) {
-            work.clear();
+            plan.clear();
             preemptedThisStep = false;
             int budget = config.maxStepTokens();
-            for (Sequence s : new ArrayList<>(running)) {
-                if (s.isDone() || !running.contains(s) || s.totalTokens() - s.cachedTokens() != 1) continue;
-                if (s.cachedTokens() + 1 > capacityTokens()) { // cannot grow even with the cache to itself
-                    Engine.safely(s, () -> s.finish(FinishReason.CONTEXT_FULL, true));
+            // by index: preemption only ever removes the tail, so the loop simply ends earlier
+            for (int i = 0; i < running.size(); i++) {
+                Sequence seq = running.get(i);
+                if (seq.isDone() || seq.totalTokens() - seq.computedTokens() != 1) continue;
+                if (seq.computedTokens() + 1 > capacityTokens()) { // cannot grow even with the cache to itself
+                    outputs.finish(seq, FinishReason.CONTEXT_FULL, true);
                     continue;
                 }
-                if (makeRoom(s)) {
-                    work.add(new Work(s, 1));
+                if (makeRoom(seq)) {
+                    plan.add(seq, 1);
                     budget--;
                 }
             }
-            for (Sequence s : running) {
-                if (s.isDone() || s.totalTokens() - s.cachedTokens() <= 1) continue;
-                budget -= addChunk(s, budget);
+            for (Sequence seq : running) {
+                if (seq.isDone() || seq.totalTokens() - seq.computedTokens() <= 1) continue;
+                budget -= addChunk(seq, budget);
             }
             // no admissions right after a preemption: the freed blocks go to the sequences already running
             while (!preemptedThisStep && budget > 0 && running.size() < config.maxRunning() && !waiting.isEmpty()) {
-                int n = admit(waiting.peekFirst(), budget);
-                if (n < 0) break;
-                budget -= n;
+                int admitted = admit(waiting.peekFirst(), budget);
+                if (admitted < 0) break;
+                budget -= admitted;
             }
             // every running sequence is stuck waiting for blocks another one holds: free the newest one's
-            if (work.isEmpty() && !running.isEmpty() && running.stream().noneMatch(Sequence::isDone)) {
+            if (plan.isEmpty() && !running.isEmpty() && running.stream().noneMatch(Sequence::isDone)) {
                 preempt(running.getLast());
                 continue;
             }
-            return work;
+            return plan;
         }
     }
 
-    /** Allocates the block for s's next token, preempting newer sequences (or s itself) until one is free. */
-    private boolean makeRoom(Sequence s) {
-        while (!blocks.allocate(s.table(), s.cachedTokens() + 1)) {
+    /**
+     * Applies a step's outcome: each planned sequence's tokens are now computed (its full blocks join the prefix
+     * cache), a sequence whose last token was computed gets its next token from the output processor, and finished
+     * sequences leave, releasing their blocks. A failed batch ends every sequence in it with the failure.
+     */
+    void update(StepPlan executed, StepOutput output) {
+        List<StepPlan.Entry> entries = executed.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            Sequence seq = entries.get(i).seq();
+            if (output.failure() != null) outputs.fail(seq, output.failure());
+            else if (seq.markComputed(entries.get(i).tokens())) outputs.process(seq, output.logits()[i]);
+            blocks.registerFull(seq.table(), seq.tokens(), seq.computedTokens());
+        }
+        removeFinished();
+    }
+
+    /** Allocates the block for the next token of seq, preempting newer sequences (or seq itself) until one is free. */
+    private boolean makeRoom(Sequence seq) {
+        while (!blocks.allocate(seq.table(), seq.computedTokens() + 1)) {
             Sequence victim = running.getLast();
             preempt(victim);
-            if (victim == s) return false;
+            if (victim == seq) return false;
         }
         return true;
     }
 
-    /** Schedules the next prompt chunk of s, as much as budget and free blocks allow; returns its size. */
-    private int addChunk(Sequence s, int budget) {
-        int n = Math.min(Math.min(s.totalTokens() - s.cachedTokens(), config.prefillChunk()), budget);
-        while (n > 0 && !blocks.allocate(s.table(), s.cachedTokens() + n)) {
+    /** Schedules the next prompt chunk of seq, as much as budget and free blocks allow; returns its size. */
+    private int addChunk(Sequence seq, int budget) {
+        int computed = seq.computedTokens();
+        int chunk = Math.min(Math.min(seq.totalTokens() - computed, config.prefillChunk()), budget);
+        while (chunk > 0 && !blocks.allocate(seq.table(), computed + chunk)) {
             // shrink to the blocks that are free: what the table holds plus the free ones
-            n = Math.min(n - 1, (s.table().size() + blocks.freeBlocks()) * blocks.blockSize() - s.cachedTokens());
+            chunk = Math.min(chunk - 1, (seq.table().size() + blocks.freeBlocks()) * blocks.blockSize() - computed);
         }
-        if (n > 0) work.add(new Work(s, n));
-        return Math.max(n, 0);
+        if (chunk > 0) plan.add(seq, chunk);
+        return Math.max(chunk, 0);
     }
 
     /** Admits the head of the queue with its first chunk; returns the chunk size, or -1 if it must wait. */
-    private int admit(Sequence s, int budget) {
-        if (s.cancelRequested()) {
-            waiting.pollFirst();
-            Engine.safely(s, () -> s.finish(FinishReason.CANCELLED, false));
-            return 0;
-        }
-        if (!s.started()) {
+    private int admit(Sequence seq, int budget) {
+        if (!seq.started()) {
             try {
-                s.start(model);
+                seq.start(model);
             } catch (RuntimeException e) {
                 waiting.pollFirst();
-                Engine.safely(s, () -> s.fail(e));
+                outputs.fail(seq, e);
                 return 0;
             }
         }
-        s.setCached(blocks.matchPrefix(s.table(), s.tokens(), s.totalTokens()));
-        int n = addChunk(s, budget);
-        if (n == 0) { // no room yet: give the prefix back and wait for blocks to be freed
-            blocks.release(s.table());
-            s.preempt();
+        seq.setPrefixHit(blocks.matchPrefix(seq.table(), seq.tokens(), seq.totalTokens()));
+        int chunk = addChunk(seq, budget);
+        if (chunk == 0) { // no room yet: give the prefix back and wait for blocks to be freed
+            blocks.release(seq.table());
+            seq.preempt();
             return -1;
         }
         waiting.pollFirst();
-        running.add(s);
-        prefixHitTokens += s.cachedTokens();
-        prefixQueryTokens += s.totalTokens();
-        Engine.safely(s, s::admitted);
-        return n;
+        running.add(seq);
+        prefixHitTokens += seq.computedTokens();
+        prefixQueryTokens += seq.totalTokens();
+        OutputProcessor.safely(seq, seq::admitted);
+        return chunk;
     }
 
-    /** Drops s's cache and queues it first, to be recomputed when blocks are free. */
-    void preempt(Sequence s) {
-        blocks.release(s.table());
-        s.preempt();
-        running.remove(s);
-        work.removeIf(w -> w.seq() == s);
-        waiting.addFirst(s);
+    /** Drops the cache of the last running sequence and queues it first, to be recomputed when blocks are free. */
+    private void preempt(Sequence seq) {
+        if (running.getLast() != seq) throw new IllegalStateException("only the newest running sequence is preempted");
+        blocks.release(seq.table());
+        seq.preempt();
+        running.removeLast();
+        plan.remove(seq);
+        waiting.addFirst(seq);
         preemptions++;
         preemptedThisStep = true;
     }
 
-    /** Releases the blocks of finished sequences and drops them from the running set and the queue. */
-    void removeFinished() {
-        for (Sequence s : running) if (s.isDone()) blocks.release(s.table());
+    /** Releases the blocks of finished sequences and drops them from the running batch and the queue. */
+    private void removeFinished() {
+        for (Sequence seq : running) if (seq.isDone()) blocks.release(seq.table());
         running.removeIf(Sequence::isDone);
         waiting.removeIf(Sequence::isDone);
     }

@@ -5,17 +5,17 @@ import dev.parley.inference.model.Model;
 import dev.parley.inference.sampling.Sampler;
 import dev.parley.inference.sampling.StopMatcher;
 import dev.parley.inference.tokenizer.StreamDecoder;
-import dev.parley.inference.tokenizer.Tokenizer;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * One request as a state machine: WAITING until admitted, then PREFILL (prompt fed in chunks), DECODING (one token per
- * step), FINISHED. It owns its sampler, detokenizer, stop matcher and block table; the scheduler decides which
- * tokens it feeds in a step (and may preempt it back to WAITING, dropping its cache to recompute it later), and the
- * model runner only computes.
+ * step), FINISHED. It holds the request's state: its tokens, how many of them are computed, its block table, and
+ * the per-request sampler, detokenizer and stop matcher the {@link OutputProcessor} drives. The {@link Scheduler}
+ * changes it (admission, preemption, computed tokens, appended tokens); the model runner only reads it.
  *
  * <p>Prefill and decode are one mechanism: the sequence's tokens are the prompt followed by everything sampled, and
- * each step computes the next not-yet-cached ones; when the last one is computed its logits give the next token.
+ * each step computes the next not-yet-computed ones; when the last one is computed its logits give the next token.
  */
 final class Sequence implements RequestHandle {
     enum State { WAITING, PREFILL, DECODING, FINISHED }
@@ -23,9 +23,9 @@ final class Sequence implements RequestHandle {
     private final long id;
     private final GenerationRequest request;
     private final GenerationListener listener;
-    private final Tokenizer tokenizer;
+    /** Told once, on the first cancel, so the engine can hand the abort to its scheduler. */
+    private final Consumer<Sequence> onCancel;
     private final int maxTokens;
-    private final int contextLength;
     private final long submitNanos = System.nanoTime();
     private volatile boolean cancelRequested;
     private volatile State state = State.WAITING;
@@ -38,40 +38,54 @@ final class Sequence implements RequestHandle {
     /** The prompt, then the sampled tokens. */
     private int[] tokens;
     private int generatedCount;
-    /** Tokens whose keys and values are in the cache. */
-    private int cached;
+    /** Leading tokens whose keys and values are in the cache (computed, or mapped from the prefix cache). */
+    private int computed;
     private final StringBuilder text = new StringBuilder();
     private long firstTokenNanos = -1;
-    /** Set at the first admission: when, and how many prompt tokens the prefix cache supplied. */
+    /** Set at the first admission: when, and how many prompt tokens the prefix cache supplied then. */
     private long admittedNanos = -1;
-    private int admittedCachedTokens;
+    private int prefixHitTokens;
 
-    Sequence(long id, GenerationRequest request, GenerationListener listener, Model model) {
+    Sequence(long id, GenerationRequest request, GenerationListener listener, Consumer<Sequence> onCancel) {
         this.id = id;
         this.request = request;
         this.listener = listener;
-        this.tokenizer = model.tokenizer();
-        this.contextLength = model.config().contextLength();
+        this.onCancel = onCancel;
         int max = request.params().maxTokens();
         this.maxTokens = max < 0 ? Integer.MAX_VALUE : max;
     }
 
     @Override public long id() { return id; }
-    @Override public void cancel() { cancelRequested = true; }
+
+    @Override public void cancel() {
+        if (cancelRequested) return;
+        cancelRequested = true;
+        onCancel.accept(this);
+    }
+
     @Override public boolean isDone() { return state == State.FINISHED; }
 
     State state() { return state; }
     boolean cancelRequested() { return cancelRequested; }
+    GenerationRequest request() { return request; }
+    GenerationListener listener() { return listener; }
     BlockTable table() { return table; }
-    int cachedTokens() { return cached; }
+    /** Leading tokens whose keys and values are in the cache; the next step computes from here. */
+    int computedTokens() { return computed; }
     /** Prompt plus generated tokens. */
     int totalTokens() { return request.promptTokens().length + generatedCount; }
+    int generatedCount() { return generatedCount; }
+    int maxTokens() { return maxTokens; }
     int[] tokens() { return tokens; }
     boolean started() { return started; }
+    Sampler sampler() { return sampler; }
+    StreamDecoder decoder() { return decoder; }
+    StopMatcher stops() { return stops; }
+    StringBuilder text() { return text; }
 
-    /** Sets how many leading tokens are already in the cache (a prefix hit at admission). */
-    void setCached(int n) {
-        cached = n;
+    /** Sets how many leading tokens the prefix cache supplied at admission; they count as computed. */
+    void setPrefixHit(int tokens) {
+        computed = tokens;
         state = State.PREFILL;
     }
 
@@ -79,13 +93,13 @@ final class Sequence implements RequestHandle {
     void admitted() {
         if (admittedNanos >= 0) return;
         admittedNanos = System.nanoTime();
-        admittedCachedTokens = cached;
-        listener.onAdmitted(admittedCachedTokens, admittedNanos - submitNanos);
+        prefixHitTokens = computed;
+        listener.onAdmitted(prefixHitTokens, admittedNanos - submitNanos);
     }
 
     /** Preemption: the cache was dropped; everything will be recomputed when the sequence is admitted again. */
     void preempt() {
-        cached = 0;
+        computed = 0;
         state = State.WAITING;
     }
 
@@ -96,63 +110,48 @@ final class Sequence implements RequestHandle {
         started = true;
         sampler = new Sampler(request.params(), model.config().vocabSize());
         for (int t : prompt) sampler.accept(t);
-        decoder = tokenizer.newStreamDecoder();
+        decoder = model.tokenizer().newStreamDecoder();
         stops = new StopMatcher(request.params().stop());
         state = State.PREFILL;
     }
 
-    /** Records that the next {@code n} tokens were computed; {@code logits} are the last one's when it was the last. */
-    void advance(int n, float[] logits) {
-        cached += n;
-        if (cached < totalTokens()) return;
+    /** Records that the next {@code count} tokens were computed; true when that was the last one (logits are due). */
+    boolean markComputed(int count) {
+        computed += count;
+        if (computed < totalTokens()) return false;
         state = State.DECODING;
-        sample(logits);
+        return true;
     }
 
-    private void sample(float[] logits) {
-        int token = sampler.sample(logits);
+    /** Notes when the first token was sampled (time to first token). */
+    void sampled() {
         if (firstTokenNanos < 0) firstTokenNanos = System.nanoTime();
-        if (!request.params().ignoreEos() && tokenizer.isEndOfGeneration(token)) {
-            finish(FinishReason.STOP, true);
-            return;
-        }
-        sampler.accept(token);
+    }
+
+    /** Appends a sampled token: the next step computes it. */
+    void append(int token) {
         int total = totalTokens();
         if (total == tokens.length) tokens = Arrays.copyOf(tokens, total * 2);
         tokens[total] = token;
         generatedCount++;
-        StopMatcher.Result r = stops.feed(decoder.feed(token));
-        text.append(r.emit());
-        listener.onToken(new TokenEvent(token, r.emit(), request.params().logprobs() > 0 ? sampler.lastLogprobs() : null));
-        if (r.stopped()) finish(FinishReason.STOP, false);
-        else if (generatedCount >= maxTokens) finish(FinishReason.LENGTH, true);
-        else if (cached >= contextLength) finish(FinishReason.CONTEXT_FULL, true);
     }
 
     private int[] generatedTokens() {
-        int p = request.promptTokens().length;
-        return tokens == null ? new int[0] : Arrays.copyOfRange(tokens, p, p + generatedCount);
+        int promptLength = request.promptTokens().length;
+        return tokens == null ? new int[0] : Arrays.copyOfRange(tokens, promptLength, promptLength + generatedCount);
     }
 
-    /** Ends the request; {@code flush} releases text held back for an unfinished UTF-8 sequence or a possible stop. */
-    void finish(FinishReason reason, boolean flush) {
+    /** Marks the request finished and tells its listener how it ended (any held-back text is released before). */
+    void complete(FinishReason reason) {
         if (state == State.FINISHED) return;
         state = State.FINISHED;
-        if (flush && decoder != null) {
-            StopMatcher.Result tail = stops.feed(decoder.flush());
-            String rest = tail.emit() + (tail.stopped() ? "" : stops.flush());
-            if (!rest.isEmpty()) {
-                text.append(rest);
-                listener.onToken(new TokenEvent(-1, rest, null));
-            }
-        }
         long now = System.nanoTime();
         listener.onComplete(new Completion(reason, request.promptTokens().length, generatedTokens(),
                 text.toString(), firstTokenNanos < 0 ? -1 : firstTokenNanos - submitNanos, now - submitNanos,
-                admittedCachedTokens, admittedNanos < 0 ? -1 : admittedNanos - submitNanos));
+                prefixHitTokens, admittedNanos < 0 ? -1 : admittedNanos - submitNanos));
     }
 
-    /** Ends the request with an error (the listener's onError), releasing its cache. */
+    /** Ends the request with an error (the listener's onError); its blocks are released by the scheduler. */
     void fail(RuntimeException error) {
         if (state == State.FINISHED) return;
         state = State.FINISHED;

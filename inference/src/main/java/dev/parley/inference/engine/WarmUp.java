@@ -6,6 +6,7 @@ import dev.parley.inference.model.ForwardBuffers;
 import dev.parley.inference.model.ModelConfig;
 import dev.parley.inference.model.Transformer;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs the forward pass on throw-away batches of the shapes serving uses (a prefill chunk, decode batches of 1, 2, 4
@@ -19,8 +20,11 @@ import java.time.Duration;
 final class WarmUp {
     private WarmUp() {}
 
-    /** Returns the forward passes run: at least one round of every shape, then rounds until {@code budget} is spent. */
-    static int run(Transformer transformer, EngineConfig config, Duration budget) {
+    /**
+     * Returns the forward passes run: at least one round of every shape, then rounds until {@code budget} is spent
+     * or {@code stop} says the engine is closing.
+     */
+    static int run(Transformer transformer, EngineConfig config, Duration budget, BooleanSupplier stop) {
         if (budget.isZero() || budget.isNegative()) return 0;
         ModelConfig c = transformer.config();
         int chunk = Math.max(1, Math.min(Math.min(config.prefillChunk(), 64), c.contextLength() - 1));
@@ -31,7 +35,7 @@ final class WarmUp {
         Batch batch = new Batch();
         long deadline = System.nanoTime() + budget.toNanos();
         int passes = 0;
-        try (PagedKvCache kv = new PagedKvCache(c, config.kvFormat(), blockSize, blocks)) {
+        try (PagedKvCache kv = new PagedKvCache(c.kvShape(), config.kvFormat(), blockSize, blocks)) {
             do {
                 batch.clear();
                 for (int p = 0; p < chunk; p++) batch.add(1 + p % (c.vocabSize() - 1), p, table, p == chunk - 1);
@@ -45,7 +49,7 @@ final class WarmUp {
                     transformer.forward(batch, kv, buffers);
                     passes++;
                 }
-            } while (System.nanoTime() < deadline);
+            } while (System.nanoTime() < deadline && !stop.getAsBoolean());
         }
         return passes;
     }

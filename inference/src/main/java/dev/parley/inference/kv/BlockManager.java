@@ -75,12 +75,18 @@ public final class BlockManager {
         return b;
     }
 
-    /** Drops the table's references, last block first so a prefix's tail is evicted before its head. */
+    /**
+     * Drops the table's references, last block first so a prefix's tail is evicted before its head. A table holding
+     * a block nobody references (a double release) is rejected before any count changes, so the counts stay true.
+     */
     public void release(BlockTable table) {
+        for (int i = 0; i < table.size(); i++) {
+            int block = table.block(i);
+            if (refs[block] < 1) throw new IllegalStateException("block " + block + " released twice");
+        }
         for (int i = table.size() - 1; i >= 0; i--) {
-            int b = table.block(i);
-            if (--refs[b] == 0) free.add(b);
-            if (refs[b] < 0) throw new IllegalStateException("block " + b + " released twice");
+            int block = table.block(i);
+            if (--refs[block] == 0) free.add(block);
         }
         table.clear();
     }
@@ -96,7 +102,8 @@ public final class BlockManager {
         for (int i = 0; i < full; i++) {
             long h = chain(parent, ids, i * blockSize, blockSize);
             Integer b = byHash.get(h);
-            if (b == null || parents[b] != parent || !Arrays.equals(tokens[b], 0, blockSize, ids, i * blockSize, (i + 1) * blockSize)) break;
+            int from = i * blockSize;
+            if (b == null || parents[b] != parent || !Arrays.equals(tokens[b], 0, blockSize, ids, from, from + blockSize)) break;
             if (refs[b]++ == 0) free.remove(b);
             table.add(b);
             table.setHash(i, h);

@@ -1,6 +1,5 @@
 package dev.parley.inference.kv;
 
-import dev.parley.inference.model.ModelConfig;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -21,12 +20,12 @@ public final class PagedKvCache implements AutoCloseable {
     private final int blockSize, layers, kvDim, blocks;
     private final long rowBytes, tileBytes, blockBytes;
 
-    public PagedKvCache(ModelConfig c, KvFormat format, int blockSize, int blocks) {
+    public PagedKvCache(KvShape shape, KvFormat format, int blockSize, int blocks) {
         if (blockSize < 1 || blocks < 1) throw new IllegalArgumentException("blockSize " + blockSize + ", blocks " + blocks);
         this.format = format;
         this.blockSize = blockSize;
-        this.layers = c.layers();
-        this.kvDim = c.kvDim();
+        this.layers = shape.layers();
+        this.kvDim = shape.kvDim();
         this.blocks = blocks;
         this.rowBytes = (long) kvDim * format.bytes;
         this.tileBytes = rowBytes * blockSize;
@@ -35,8 +34,8 @@ public final class PagedKvCache implements AutoCloseable {
     }
 
     /** Bytes one block takes: what a memory budget is divided by. */
-    public static long blockBytes(ModelConfig c, KvFormat format, int blockSize) {
-        return (long) c.kvDim() * format.bytes * blockSize * 2 * c.layers();
+    public static long blockBytes(KvShape shape, KvFormat format, int blockSize) {
+        return (long) shape.kvDim() * format.bytes * blockSize * 2 * shape.layers();
     }
 
     public KvFormat format() { return format; }

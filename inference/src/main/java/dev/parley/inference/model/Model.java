@@ -50,8 +50,8 @@ public final class Model implements AutoCloseable {
         return new Transformer(config, weights, mode);
     }
 
-    public KvCache newKvCache(int capacity) {
-        return new KvCache(config, capacity);
+    public SingleSequenceKvCache newSingleSequenceKvCache(int capacity) {
+        return new SingleSequenceKvCache(config, capacity);
     }
 
     @Override public void close() {

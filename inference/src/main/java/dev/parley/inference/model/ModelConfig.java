@@ -3,6 +3,7 @@ package dev.parley.inference.model;
 import dev.parley.inference.gguf.GgufArray;
 import dev.parley.inference.gguf.GgufFile;
 import dev.parley.inference.gguf.GgufValue;
+import dev.parley.inference.kv.KvShape;
 
 /**
  * Hyper-parameters of a transformer, read from GGUF metadata ({@code <arch>.*} keys) with llama.cpp's defaults.
@@ -22,16 +23,24 @@ public record ModelConfig(ArchitectureFamily family, String name, int dim, int l
                           float ropeScale, float attentionScale, float attnSoftcap, float finalSoftcap, int slidingWindow,
                           float ropeLocalBase, float ropeLocalScale) {
 
+    /** The paged KV cache's view of this model: layers and the width of one position's key row. */
+    public KvShape kvShape() {
+        return new KvShape(layers, kvDim());
+    }
+
     public static ModelConfig fromGguf(GgufFile f) {
         String arch = f.getString("general.architecture");
         ArchitectureFamily family = ArchitectureFamily.byName(arch);
-        if (family == null) throw f.error("unsupported architecture '" + arch + "' (supported: " + String.join(", ", ArchitectureFamily.supported()) + ")");
+        if (family == null) {
+            throw f.error("unsupported architecture '" + arch + "' (supported: " + String.join(", ", ArchitectureFamily.supported()) + ")");
+        }
         String p = arch + ".";
         int dim = f.getPositiveInt(p + "embedding_length");
         int layers = f.getPositiveInt(p + "block_count");
         int heads = f.getPositiveInt(p + "attention.head_count");
         int kvHeads = f.has(p + "attention.head_count_kv") ? uniformPerLayer(f, p + "attention.head_count_kv", layers) : heads;
-        if (heads % kvHeads != 0) throw f.error("key " + p + "attention.head_count_kv: " + heads + " heads are not a multiple of " + kvHeads + " kv heads");
+        if (heads % kvHeads != 0) throw f.error("key " + p + "attention.head_count_kv: " + heads + " heads are not a multiple of "
+                + kvHeads + " kv heads");
         int headDim = f.has(p + "attention.key_length") ? f.getPositiveInt(p + "attention.key_length") : dim / heads;
         if (f.has(p + "attention.value_length") && f.getPositiveInt(p + "attention.value_length") != headDim)
             throw f.error("key " + p + "attention.value_length differs from key_length (not supported)");
@@ -43,7 +52,8 @@ public record ModelConfig(ArchitectureFamily family, String name, int dim, int l
         float ropeBase = f.getFloat(p + "rope.freq_base", 10000f);
         if (!(ropeBase > 1)) throw f.error("key " + p + "rope.freq_base: " + ropeBase + " out of range");
         int ropeDim = f.has(p + "rope.dimension_count") ? f.getPositiveInt(p + "rope.dimension_count") : headDim;
-        if (ropeDim > headDim || ropeDim % 2 != 0) throw f.error("key " + p + "rope.dimension_count: " + ropeDim + " does not fit head size " + headDim);
+        if (ropeDim > headDim || ropeDim % 2 != 0) throw f.error("key " + p + "rope.dimension_count: " + ropeDim
+                + " does not fit head size " + headDim);
         float ropeScale = 1f;
         String scaling = f.getString(p + "rope.scaling.type", "none");
         switch (scaling) {
@@ -62,7 +72,8 @@ public record ModelConfig(ArchitectureFamily family, String name, int dim, int l
         float attnSoftcap = f.getFloat(p + "attn_logit_softcapping", 0f);
         float finalSoftcap = f.getFloat(p + "final_logit_softcapping", 0f);
         if (attnSoftcap < 0 || finalSoftcap < 0) throw f.error("key " + p + "*_logit_softcapping: negative value");
-        int window = family.slidingWindowPeriod() > 0 && f.has(p + "attention.sliding_window") ? f.getPositiveInt(p + "attention.sliding_window") : 0;
+        int window = family.slidingWindowPeriod() > 0 && f.has(p + "attention.sliding_window")
+                ? f.getPositiveInt(p + "attention.sliding_window") : 0;
         // Gemma 3's local layers use base 10000 without scaling (llama.cpp fixes it the same way; GGUF has no key)
         boolean gemma3 = arch.equals("gemma3");
         float ropeLocalBase = gemma3 ? 10000f : ropeBase, ropeLocalScale = gemma3 ? 1f : ropeScale;

@@ -40,7 +40,7 @@ public final class Transformer {
      * @param allLogits return logits for every token of the chunk (else only for the last one)
      * @return logits, one vocabulary-sized row per returned position
      */
-    public float[][] forward(int[] tokens, int startPos, KvCache kv, boolean allLogits) {
+    public float[][] forward(int[] tokens, int startPos, SingleSequenceKvCache kv, boolean allLogits) {
         int n = tokens.length;
         if (n == 0) throw new IllegalArgumentException("no tokens");
         if (startPos < 0 || startPos + n > kv.capacity()) throw new IllegalArgumentException("positions " + startPos + ".." + (startPos + n) + " exceed the cache capacity " + kv.capacity());

@@ -1,8 +1,8 @@
 package dev.parley.inference.train;
 
-import dev.parley.inference.model.KvCache;
 import dev.parley.inference.model.MatmulMode;
 import dev.parley.inference.model.Model;
+import dev.parley.inference.model.SingleSequenceKvCache;
 import dev.parley.inference.model.Transformer;
 import dev.parley.inference.tokenizer.Tokenizer;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ public final class Samples {
             int capacity = m.config().contextLength();
             List<Integer> out = new ArrayList<>();
             SplittableRandom rnd = new SplittableRandom(seed);
-            try (KvCache kv = m.newKvCache(capacity)) {
+            try (SingleSequenceKvCache kv = m.newSingleSequenceKvCache(capacity)) {
                 float[] logits = tf.forward(ids, 0, kv, false)[0];
                 for (int pos = ids.length; out.size() < maxTokens && pos < capacity; pos++) {
                     int next = pick(logits, temperature, rnd);

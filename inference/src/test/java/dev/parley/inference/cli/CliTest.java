@@ -2,23 +2,24 @@ package dev.parley.inference.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.inference.model.DefaultModel;
 import dev.parley.inference.testing.Shared;
+import dev.parley.inference.testing.TestJson;
+import io.micronaut.json.tree.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI forms external checks use, run through picocli exactly as the launcher runs them. */
 class CliTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir Path tmp;
 
     record Run(int exit, String out, String err) {}
@@ -55,11 +56,11 @@ class CliTest {
     void infoJson() throws Exception {
         Run r = run("info", stories(), "--json");
         assertEquals(0, r.exit, r.err);
-        JsonNode info = JSON.readTree(r.out);
-        assertEquals("llama", info.get("architecture").asText());
-        assertEquals(5, info.get("block_count").asInt());
-        assertEquals(512, info.get("vocabulary").get("size").asInt());
-        assertEquals(48, info.get("tensor_types").get("F32").asInt());
+        JsonNode info = TestJson.parse(r.out);
+        assertEquals("llama", info.get("architecture").getStringValue());
+        assertEquals(5, info.get("block_count").getIntValue());
+        assertEquals(512, info.get("vocabulary").get("size").getIntValue());
+        assertEquals(48, info.get("tensor_types").get("F32").getIntValue());
     }
 
     @Test
@@ -90,37 +91,37 @@ class CliTest {
     @Test
     void templateBatchReproducesTheOracle() throws Exception {
         Path dir = Shared.path("oracle/templates");
-        JsonNode cases = JSON.readTree(dir.resolve("cases.json").toFile());
+        JsonNode cases = TestJson.read(dir.resolve("cases.json"));
         int checked = 0;
-        for (JsonNode tpl : cases.get("templates")) {
+        for (JsonNode tpl : cases.get("templates").values()) {
             List<String> lines = new ArrayList<>();
             List<JsonNode> renders = new ArrayList<>();
-            for (JsonNode render : tpl.get("renders")) {
-                ObjectNode line = JSON.createObjectNode();
-                line.set("messages", cases.get("conversations").get(render.get("conversation").asText()));
-                line.put("add_generation_prompt", render.get("add_generation_prompt").asBoolean());
-                line.put("bos_token", tpl.get("bos_token").asText());
-                line.put("eos_token", tpl.get("eos_token").asText());
-                line.put("now", cases.get("now").asText());
-                lines.add(JSON.writeValueAsString(line));
+            for (JsonNode render : tpl.get("renders").values()) {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("messages", cases.get("conversations").get(render.get("conversation").getStringValue()));
+                line.put("add_generation_prompt", render.get("add_generation_prompt").getBooleanValue());
+                line.put("bos_token", tpl.get("bos_token").getStringValue());
+                line.put("eos_token", tpl.get("eos_token").getStringValue());
+                line.put("now", cases.get("now").getStringValue());
+                lines.add(TestJson.write(line));
                 renders.add(render);
             }
             Path batch = tmp.resolve("batch.jsonl");
             Files.write(batch, lines);
-            Run r = run("template", "--template", dir.resolve(tpl.get("file").asText()).toString(), "--batch", batch.toString());
+            Run r = run("template", "--template", dir.resolve(tpl.get("file").getStringValue()).toString(), "--batch", batch.toString());
             assertEquals(0, r.exit, r.err);
             List<String> out = r.out.lines().toList();
-            assertEquals(renders.size(), out.size(), tpl.get("name").asText());
+            assertEquals(renders.size(), out.size(), tpl.get("name").getStringValue());
             for (int i = 0; i < out.size(); i++) {
-                JsonNode got = JSON.readTree(out.get(i));
+                JsonNode got = TestJson.parse(out.get(i));
                 JsonNode want = renders.get(i);
-                String what = tpl.get("name").asText() + " / " + want.get("conversation").asText();
-                if (want.has("expected")) {
-                    assertEquals(want.get("expected").asText(), got.path("text").asText(null), what);
+                String what = tpl.get("name").getStringValue() + " / " + want.get("conversation").getStringValue();
+                if (want.get("expected") != null) {
+                    assertEquals(want.get("expected").getStringValue(), text(got), what);
                 } else {
-                    assertTrue(got.has("error"), what + " must fail");
-                    String expected = want.get("expected_error").asText();
-                    if (!expected.matches("^[A-Za-z]+Error: .*")) assertEquals(expected, got.get("error").asText(), what);
+                    assertTrue(got.get("error") != null, what + " must fail");
+                    String expected = want.get("expected_error").getStringValue();
+                    if (!expected.matches("^[A-Za-z]+Error: .*")) assertEquals(expected, got.get("error").getStringValue(), what);
                 }
                 checked++;
             }
@@ -133,11 +134,13 @@ class CliTest {
         Path dir = Shared.path("oracle/templates");
         Path messages = tmp.resolve("m.json");
         Files.writeString(messages, "[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"Hi\"}]");
-        Run gemma = run("template", "--template", dir.resolve("google-gemma-7b-it-6e13b5.jinja").toString(), "--messages", messages.toString(), "--bos", "<bos>");
+        Run gemma = run("template", "--template", dir.resolve("google-gemma-7b-it-6e13b5.jinja").toString(), "--messages",
+                messages.toString(), "--bos", "<bos>");
         assertEquals(1, gemma.exit, gemma.out);
         assertEquals("System role not supported", gemma.err.trim());
 
-        Run chatml = run("template", "--template", Shared.path("oracle/vocab/ggml-vocab-qwen2.gguf").toString(), "--messages", messages.toString(), "--add-generation-prompt");
+        Run chatml = run("template", "--template", Shared.path("oracle/vocab/ggml-vocab-qwen2.gguf").toString(), "--messages",
+                messages.toString(), "--add-generation-prompt");
         assertEquals(0, chatml.exit, chatml.err);
         assertTrue(chatml.out.contains("<|im_start|>user\nHi<|im_end|>"), chatml.out);
         assertTrue(chatml.out.endsWith("<|im_start|>assistant\n"), chatml.out);
@@ -147,10 +150,10 @@ class CliTest {
     void logitsMatchTheModel() throws Exception {
         Run r = run("logits", "--model", stories(), "--tokens", "1,403,407", "--json");
         assertEquals(0, r.exit, r.err);
-        JsonNode logits = JSON.readTree(r.out).get("logits");
+        JsonNode logits = TestJson.parse(r.out).get("logits");
         assertEquals(512, logits.size());
         int best = 0;
-        for (int i = 1; i < logits.size(); i++) if (logits.get(i).asDouble() > logits.get(best).asDouble()) best = i;
+        for (int i = 1; i < logits.size(); i++) if (logits.get(i).getDoubleValue() > logits.get(best).getDoubleValue()) best = i;
         assertEquals(261, best, "the golden continuation of 1 403 407 is 261");
     }
 
@@ -158,20 +161,63 @@ class CliTest {
     void generateGreedyJsonMatchesGolden() throws Exception {
         Run r = run("generate", "--model", stories(), "--prompt", "Once upon a time", "--max-tokens", "8", "--temperature", "0", "--json");
         assertEquals(0, r.exit, r.err);
-        JsonNode out = JSON.readTree(r.out);
-        assertEquals("[1,403,407,261,378]", out.get("prompt_tokens").toString());
-        assertEquals("[432,383,286,261,376,298,315,421]", out.get("tokens").toString());
-        assertTrue(out.get("text").asText().startsWith(", there was a little girl"), out.toString());
-        assertEquals("length", out.get("finish_reason").asText());
+        JsonNode out = TestJson.parse(r.out);
+        assertEquals("[1,403,407,261,378]", TestJson.write(out.get("prompt_tokens")));
+        assertEquals("[432,383,286,261,376,298,315,421]", TestJson.write(out.get("tokens")));
+        assertTrue(out.get("text").getStringValue().startsWith(", there was a little girl"), TestJson.write(out));
+        assertEquals("length", out.get("finish_reason").getStringValue());
         // without --json the text streams to stdout
         Run plain = run("generate", "--model", stories(), "--prompt", "Once upon a time", "--max-tokens", "8", "--temperature", "0");
-        assertEquals(out.get("text").asText(), plain.out.stripTrailing());
+        assertEquals(out.get("text").getStringValue(), plain.out.stripTrailing());
+    }
+
+    @Test
+    void commandsThatTakeAModelDefaultToTheBuiltInOneAsServeDoes() throws Exception {
+        String builtIn = DefaultModel.path().toString();
+        String[][] withoutModel = {
+            {"generate", "--prompt", "In the beginning", "--max-tokens", "4", "--temperature", "0", "--json"},
+            {"tokenize", "--text", "In the beginning", "--json"},
+            {"logits", "--tokens", "1,2,3", "--json"},
+        };
+        for (String[] args : withoutModel) {
+            Run implicit = run(args);
+            assertEquals(0, implicit.exit, () -> String.join(" ", args) + ": " + implicit.err);
+            assertTrue(implicit.err.contains("no --model given; using the built-in " + DefaultModel.NAME), implicit.err);
+            String[] explicit = new String[args.length + 2];
+            explicit[0] = args[0];
+            explicit[1] = "--model";
+            explicit[2] = builtIn;
+            System.arraycopy(args, 1, explicit, 3, args.length - 1);
+            Run given = run(explicit);
+            assertEquals(0, given.exit, given.err);
+            if (args[0].equals("logits")) { // the kernels' rounding may differ once the JIT has compiled them
+                double[] want = numbers(TestJson.parse(given.out).get("logits")), got = numbers(TestJson.parse(implicit.out).get("logits"));
+                assertEquals(want.length, got.length);
+                for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-3, "logit " + i);
+            } else {
+                assertEquals(given.out, implicit.out, "the same output as with --model " + builtIn);
+            }
+        }
+    }
+
+    /** The "text" member of a template line's output, or null when it has none (an error line). */
+    private static String text(JsonNode line) {
+        JsonNode text = line.get("text");
+        return text == null ? null : text.getStringValue();
+    }
+
+    private static double[] numbers(JsonNode array) {
+        double[] out = new double[array.size()];
+        for (int i = 0; i < out.length; i++) out[i] = array.get(i).getDoubleValue();
+        return out;
     }
 
     @Test
     void seededSamplingIsReproducible() throws Exception {
-        String[] args = {"generate", "--model", stories(), "--prompt", "Once", "--max-tokens", "20", "--temperature", "1.0", "--seed", "7", "--json"};
-        assertEquals(JSON.readTree(run(args).out).get("tokens"), JSON.readTree(run(args).out).get("tokens"));
+        String[] args = {"generate", "--model", stories(), "--prompt", "Once", "--max-tokens", "20", "--temperature", "1.0", "--seed",
+                "7", "--json"};
+        assertEquals(TestJson.write(TestJson.parse(run(args).out).get("tokens")),
+                TestJson.write(TestJson.parse(run(args).out).get("tokens")));
     }
 
     @Test
@@ -187,9 +233,10 @@ class CliTest {
         Run refused = run("generate", "--model", model.toString(), "--prompt", "Hi", "--chat", "--system", "Be brief", "--max-tokens", "4");
         assertEquals(2, refused.exit, refused.err);
         assertEquals("parley: chat template: System role not supported", refused.err.strip());
-        Run ok = run("generate", "--model", model.toString(), "--prompt", "Hi", "--chat", "--max-tokens", "4", "--temperature", "0", "--json");
+        Run ok = run("generate", "--model", model.toString(), "--prompt", "Hi", "--chat", "--max-tokens", "4", "--temperature", "0",
+                "--json");
         assertEquals(0, ok.exit, ok.err);
-        assertEquals(4, JSON.readTree(ok.out).get("tokens").size());
+        assertEquals(4, TestJson.parse(ok.out).get("tokens").size());
     }
 
     @Test

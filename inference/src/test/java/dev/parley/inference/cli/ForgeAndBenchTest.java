@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.inference.gguf.GgufFile;
 import dev.parley.inference.tensor.GgmlType;
+import dev.parley.inference.testing.TestJson;
+import io.micronaut.json.tree.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code parley forge} writes loadable, deterministic models of any shape; {@code parley bench --json} measures them. */
 class ForgeAndBenchTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir Path tmp;
 
     private CliTest.Run forge(Path out, String type, String... more) {
@@ -39,19 +38,22 @@ class ForgeAndBenchTest {
         assertEquals(-1, Files.mismatch(a, b), "same seed, same bytes");
         assertNotEquals(-1, Files.mismatch(a, c), "another seed, other weights");
         try (GgufFile f = GgufFile.open(a)) {
-            assertEquals(GgmlType.Q6_K, f.tensors().get("token_embd.weight").type(), "tied embedding = output: Q6_K as llama-quantize keeps it");
+            assertEquals(GgmlType.Q6_K, f.tensors().get("token_embd.weight").type(),
+                    "tied embedding = output: Q6_K as llama-quantize keeps it");
             assertEquals(GgmlType.Q4_0, f.tensors().get("blk.1.ffn_down.weight").type());
             assertFalse(f.tensors().containsKey("output.weight"));
             assertEquals(2L, ((Number) f.metadata().get("general.file_type").value()).longValue(), "MOSTLY_Q4_0");
             assertEquals(64L, ((Number) f.metadata().get("llama.rope.dimension_count").value()).longValue());
         }
-        JsonNode info = JSON.readTree(CliTest.run("info", a.toString(), "--json").out());
-        assertTrue(info.get("tied_embeddings").asBoolean());
-        assertEquals(256 * 600 + 256 + 2 * (2 * 256 + 2 * 256 * 256 + 2 * 256 * 128 + 3 * 256 * 512), info.get("parameters").asLong());
+        JsonNode info = TestJson.parse(CliTest.run("info", a.toString(), "--json").out());
+        assertTrue(info.get("tied_embeddings").getBooleanValue());
+        assertEquals(256 * 600 + 256 + 2 * (2 * 256 + 2 * 256 * 256 + 2 * 256 * 128 + 3 * 256 * 512),
+                info.get("parameters").getLongValue());
         // loadable and finite: greedy generation runs end to end
-        CliTest.Run g = CliTest.run("generate", "--model", a.toString(), "--prompt", "hello", "--max-tokens", "5", "--temperature", "0", "--ignore-eos", "--json");
+        CliTest.Run g = CliTest.run("generate", "--model", a.toString(), "--prompt", "hello", "--max-tokens", "5", "--temperature",
+                "0", "--ignore-eos", "--json");
         assertEquals(0, g.exit(), g.err());
-        assertEquals(5, JSON.readTree(g.out()).get("tokens").size());
+        assertEquals(5, TestJson.parse(g.out()).get("tokens").size());
     }
 
     @Test
@@ -69,7 +71,8 @@ class ForgeAndBenchTest {
         CliTest.Run r = forge(tmp.resolve("x.gguf"), "Q4_0", "--heads", "5");  // 256 / 5
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("not a multiple of heads"), r.err());
-        r = CliTest.run("forge", "--dim", "96", "--layers", "1", "--heads", "3", "--ffn", "96", "--vocab", "600", "--type", "Q4_0", "--out", tmp.resolve("y.gguf").toString());
+        r = CliTest.run("forge", "--dim", "96", "--layers", "1", "--heads", "3", "--ffn", "96", "--vocab", "600", "--type", "Q4_0",
+                "--out", tmp.resolve("y.gguf").toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("multiples of 256"), "Q6_K output needs 256-wide rows: " + r.err());
         r = forge(tmp.resolve("z.gguf"), "Q5_K");
@@ -84,15 +87,15 @@ class ForgeAndBenchTest {
         CliTest.Run r = CliTest.run("bench", "--model", a.toString(), "--prompt-tokens", "20", "--gen-tokens", "3", "--parallel", "3",
                 "--rounds", "1", "--chunk", "8", "--json");
         assertEquals(0, r.exit(), r.err());
-        JsonNode j = JSON.readTree(r.out());
+        JsonNode j = TestJson.parse(r.out());
         for (String k : List.of("prefill_tokens_per_s", "decode_tokens_per_s", "aggregate_decode_tokens_per_s", "memory_read_gbs")) {
-            assertTrue(j.get(k).asDouble() > 0, k + " in " + r.out());
+            assertTrue(j.get(k).getDoubleValue() > 0, k + " in " + r.out());
         }
-        assertEquals(3, j.get("parallel").asInt());
-        assertEquals(20, j.get("prompt_tokens").asInt());
+        assertEquals(3, j.get("parallel").getIntValue());
+        assertEquals(20, j.get("prompt_tokens").getIntValue());
         // every multiplied matrix once: the layers' seven and the untied output, all Q8_0 (34 bytes per 32 values)
         long layerValues = 2L * 256 * 256 + 2L * 256 * 128 + 3L * 256 * 512;
-        assertEquals((2 * layerValues + 600L * 256) / 32 * 34, j.get("weights_bytes").asLong());
-        assertEquals(j.get("aggregate_decode_tokens_per_s").asDouble(), j.get("aggregate_decode_by_batch").get("3").asDouble());
+        assertEquals((2 * layerValues + 600L * 256) / 32 * 34, j.get("weights_bytes").getLongValue());
+        assertEquals(j.get("aggregate_decode_tokens_per_s").getDoubleValue(), j.get("aggregate_decode_by_batch").get("3").getDoubleValue());
     }
 }

@@ -2,10 +2,9 @@ package dev.parley.inference.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.inference.forge.SyntheticModel;
-import java.io.File;
+import dev.parley.inference.testing.TestJson;
+import io.micronaut.json.tree.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +37,7 @@ class OneBillionSmallHeapTest {
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "generation finished");
         String err = Files.readString(tmp.resolve("stderr.txt"));
         assertEquals(0, p.exitValue(), "exit code; stderr:\n" + err);
-        JsonNode json = new ObjectMapper().readTree(out);
+        JsonNode json = TestJson.parse(out);
         assertEquals(4, json.get("tokens").size(), out);
         assertTrue(json.get("prompt_tokens").size() >= 2, out);
         assertFalse(err.contains("OutOfMemoryError"), err);

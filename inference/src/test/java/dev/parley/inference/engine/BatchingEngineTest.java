@@ -127,7 +127,7 @@ class BatchingEngineTest {
         List<int[]> prompts = new ArrayList<>();
         for (String t : TEXTS) prompts.add(prompt(t));
         List<int[]> expected = alone(prompts, 80);
-        long blockBytes = dev.parley.inference.kv.PagedKvCache.blockBytes(model.config(), KvFormat.F32, 8);
+        long blockBytes = dev.parley.inference.kv.PagedKvCache.blockBytes(model.config().kvShape(), KvFormat.F32, 8);
         // 24 blocks of 8 = 192 positions for 6 sequences of ~90: they cannot all fit
         EngineConfig cfg = config(6, 16).withKvCache(24 * blockBytes, 8, KvFormat.F32);
         Engine[] e = new Engine[1];
@@ -210,7 +210,8 @@ class BatchingEngineTest {
     void aLongPromptDoesNotStallDecodingSequences() throws Exception {
         int chunk = 8;
         try (Engine e = new Engine(model, config(4, chunk))) {
-            List<Long> stepsA = new CopyOnWriteArrayList<>(), stepsB = new CopyOnWriteArrayList<>(), longFirst = new CopyOnWriteArrayList<>();
+            List<Long> stepsA = new CopyOnWriteArrayList<>(), stepsB = new CopyOnWriteArrayList<>(),
+                    longFirst = new CopyOnWriteArrayList<>();
             var fa = submit(e, prompt("Ben had a red ball"), greedy(150), t -> stepsA.add(e.stats().steps()));
             var fb = submit(e, prompt("One day, a big bird"), greedy(150), t -> stepsB.add(e.stats().steps()));
             while (stepsA.size() < 5 || stepsB.size() < 5) Thread.sleep(1);
@@ -240,7 +241,8 @@ class BatchingEngineTest {
         try (Engine e = new Engine(model, config(1, 64).withKvCache(EngineConfig.DEFAULT_KV_BUDGET, 16, KvFormat.F16))) {
             int[] f16 = get(submit(e, p, greedy(20), t -> {}));
             assertEquals(20, f16.length);
-            assertArrayEquals(Arrays.copyOf(f32, 8), Arrays.copyOf(f16, 8), "a trained model's greedy path survives half-precision KV at first");
+            assertArrayEquals(Arrays.copyOf(f32, 8), Arrays.copyOf(f16, 8),
+                    "a trained model's greedy path survives half-precision KV at first");
         }
     }
 }

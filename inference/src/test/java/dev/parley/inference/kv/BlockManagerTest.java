@@ -116,4 +116,22 @@ class BlockManagerTest {
         m.release(a);
         assertThrows(IllegalStateException.class, () -> m.release(alias));
     }
+
+    @Test
+    void doubleReleaseThrowsBeforeTouchingAnyCount() {
+        BlockManager m = new BlockManager(4, 2);
+        BlockTable a = new BlockTable(), other = new BlockTable();
+        m.allocate(a, 4); // blocks 0 and 1
+        m.allocate(other, 2); // block 2, still held
+        BlockTable stale = new BlockTable(); // holds a's second block and other's block: one released, one live
+        stale.add(other.block(0));
+        stale.add(a.block(1));
+        m.release(a);
+        int free = m.freeBlocks();
+        assertThrows(IllegalStateException.class, () -> m.release(stale));
+        assertEquals(0, m.refCount(stale.block(1)), "the released block's count is not driven below zero");
+        assertEquals(1, m.refCount(other.block(0)), "the live block of the rejected table keeps its reference");
+        assertEquals(free, m.freeBlocks());
+        assertEquals(2, stale.size(), "a rejected release leaves the table as it was");
+    }
 }

@@ -25,7 +25,7 @@ class ArchitectureVariantsTest {
     private static final int[] PROMPT = {1, 9038, 2501, 263, 931};
 
     private static float[] logits(Path p) {
-        try (Model m = Model.load(p); KvCache kv = m.newKvCache(PROMPT.length)) {
+        try (Model m = Model.load(p); SingleSequenceKvCache kv = m.newSingleSequenceKvCache(PROMPT.length)) {
             return m.transformer(MatmulMode.GGML).forward(PROMPT, 0, kv, false)[0];
         }
     }

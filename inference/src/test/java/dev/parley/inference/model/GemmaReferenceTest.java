@@ -2,9 +2,9 @@ package dev.parley.inference.model;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.parley.inference.forge.SyntheticModel;
 import dev.parley.inference.gguf.GgufValue;
 import dev.parley.inference.gguf.GgufWriter;
-import dev.parley.inference.forge.SyntheticModel;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -100,7 +100,7 @@ class GemmaReferenceTest {
     private void check(Tiny m) {
         int[] tokens = new int[12];
         for (int i = 0; i < tokens.length; i++) tokens[i] = 3 + (i * 37) % (VOCAB - 3);
-        try (Model model = Model.load(write(m)); KvCache kv = model.newKvCache(tokens.length)) {
+        try (Model model = Model.load(write(m)); SingleSequenceKvCache kv = model.newSingleSequenceKvCache(tokens.length)) {
             assertEquals(m.arch, model.config().arch());
             float[][] got = model.transformer(MatmulMode.F32).forward(tokens, 0, kv, true);
             double[][] want = reference(m, tokens);

@@ -2,12 +2,11 @@ package dev.parley.inference.model;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.inference.kv.KvFormat;
 import dev.parley.inference.kv.PagedKvCache;
 import dev.parley.inference.testing.Shared;
-import java.io.IOException;
+import dev.parley.inference.testing.TestJson;
+import io.micronaut.json.tree.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.TestFactory;
  * tolerance the README gives for each way of computing.
  */
 class ModelOracleTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** expected file, model file, mode, absolute logit tolerance */
     private record Case(String expected, String model, MatmulMode mode, double tol) {}
@@ -45,15 +43,10 @@ class ModelOracleTest {
     }
 
     private Stream<DynamicNode> cases(Path root, Case c) {
-        JsonNode expected;
-        try {
-            expected = JSON.readTree(root.resolve("expected").resolve(c.expected).toFile());
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        JsonNode expected = TestJson.read(root.resolve("expected").resolve(c.expected));
         List<DynamicNode> tests = new ArrayList<>();
         int i = 0;
-        for (JsonNode prompt : expected.get("prompts")) {
+        for (JsonNode prompt : expected.get("prompts").values()) {
             int index = i++;
             tests.add(DynamicTest.dynamicTest("prompt " + index, () -> {
                 try (Model model = Model.load(root.resolve("models").resolve(c.model))) {
@@ -70,9 +63,9 @@ class ModelOracleTest {
     }
 
     private static void checkPrompt(Transformer tf, Model model, JsonNode prompt, double tol) {
-        int[] tokens = ints(prompt.get("tokens"));
+        int[] tokens = TestJson.ints(prompt.get("tokens"));
         int nGen = prompt.get("greedy").get("tokens").size();
-        try (KvCache kv = model.newKvCache(tokens.length + nGen)) {
+        try (SingleSequenceKvCache kv = model.newSingleSequenceKvCache(tokens.length + nGen)) {
             float[][] logits = tf.forward(tokens, 0, kv, true);
             JsonNode top10 = prompt.get("top10_per_position");
             for (int pos = 0; pos < tokens.length; pos++) checkTop(logits[pos], top10.get(pos), tol, "position " + pos);
@@ -81,7 +74,7 @@ class ModelOracleTest {
             JsonNode lastLogits = prompt.get("last_logits");
             assertEquals(lastLogits.size(), last.length, "vocabulary size");
             double maxDiff = 0;
-            for (int v = 0; v < last.length; v++) maxDiff = Math.max(maxDiff, Math.abs(last[v] - lastLogits.get(v).asDouble()));
+            for (int v = 0; v < last.length; v++) maxDiff = Math.max(maxDiff, Math.abs(last[v] - lastLogits.get(v).getDoubleValue()));
             assertTrue(maxDiff <= tol, "last-position logits differ by " + maxDiff + " > " + tol);
 
             // greedy: compare until the first step whose top-2 margin is within the tolerance (a legitimate tie)
@@ -90,11 +83,11 @@ class ModelOracleTest {
             int pos = tokens.length;
             for (int step = 0; step < nGen; step++) {
                 JsonNode top2 = greedy.get("top2_per_step").get(step);
-                double margin = top2.get(0).get(1).asDouble() - top2.get(1).get(1).asDouble();
+                double margin = top2.get(0).get(1).getDoubleValue() - top2.get(1).get(1).getDoubleValue();
                 if (margin <= tol) break;
-                int expectedToken = greedy.get("tokens").get(step).asInt();
+                int expectedToken = greedy.get("tokens").get(step).getIntValue();
                 assertEquals(expectedToken, argmax(current), "greedy step " + step);
-                assertEquals(top2.get(0).get(1).asDouble(), current[expectedToken], tol, "greedy step " + step + " logit");
+                assertEquals(top2.get(0).get(1).getDoubleValue(), current[expectedToken], tol, "greedy step " + step + " logit");
                 current = tf.forward(new int[] {expectedToken}, pos++, kv, false)[0];
             }
         }
@@ -106,7 +99,7 @@ class ModelOracleTest {
      * while that other sequence decodes alongside.
      */
     private static void checkPromptBatched(Transformer tf, Model model, JsonNode prompt, double tol) {
-        int[] tokens = ints(prompt.get("tokens"));
+        int[] tokens = TestJson.ints(prompt.get("tokens"));
         int nGen = prompt.get("greedy").get("tokens").size();
         int bs = 4, blocksPerSeq = (tokens.length + nGen + bs) / bs + 1;
         int[] mine = new int[blocksPerSeq], other = new int[blocksPerSeq];
@@ -116,7 +109,7 @@ class ModelOracleTest {
         }
         ForwardBuffers buf = new ForwardBuffers(model.config());
         Batch batch = new Batch();
-        try (PagedKvCache kv = new PagedKvCache(model.config(), KvFormat.F32, bs, 2 * blocksPerSeq)) {
+        try (PagedKvCache kv = new PagedKvCache(model.config().kvShape(), KvFormat.F32, bs, 2 * blocksPerSeq)) {
             int split = tokens.length / 2, otherPos = 0;
             float[][] all = new float[tokens.length][];
             for (int[] range : new int[][] {{0, split}, {split, tokens.length}}) {
@@ -130,14 +123,14 @@ class ModelOracleTest {
             for (int pos = 0; pos < tokens.length; pos++) checkTop(all[pos], top10.get(pos), tol, "position " + pos);
             float[] current = all[tokens.length - 1];
             JsonNode lastLogits = prompt.get("last_logits");
-            for (int v = 0; v < current.length; v++) assertEquals(lastLogits.get(v).asDouble(), current[v], tol, "last logits " + v);
+            for (int v = 0; v < current.length; v++) assertEquals(lastLogits.get(v).getDoubleValue(), current[v], tol, "last logits " + v);
 
             JsonNode greedy = prompt.get("greedy");
             int pos = tokens.length;
             for (int step = 0; step < nGen; step++) {
                 JsonNode top2 = greedy.get("top2_per_step").get(step);
-                if (top2.get(0).get(1).asDouble() - top2.get(1).get(1).asDouble() <= tol) break;
-                int expectedToken = greedy.get("tokens").get(step).asInt();
+                if (top2.get(0).get(1).getDoubleValue() - top2.get(1).get(1).getDoubleValue() <= tol) break;
+                int expectedToken = greedy.get("tokens").get(step).getIntValue();
                 assertEquals(expectedToken, argmax(current), "greedy step " + step);
                 batch.clear();
                 batch.add(expectedToken, pos++, mine, true);
@@ -149,12 +142,12 @@ class ModelOracleTest {
 
     /** The listed logits agree within tol; the top-1 id agrees where llama.cpp's top-2 margin exceeds tol. */
     private static void checkTop(float[] logits, JsonNode top, double tol, String where) {
-        for (JsonNode pair : top) {
-            int id = pair.get(0).asInt();
-            assertEquals(pair.get(1).asDouble(), logits[id], tol, where + " token " + id);
+        for (JsonNode pair : top.values()) {
+            int id = pair.get(0).getIntValue();
+            assertEquals(pair.get(1).getDoubleValue(), logits[id], tol, where + " token " + id);
         }
-        double margin = top.get(0).get(1).asDouble() - top.get(1).get(1).asDouble();
-        if (margin > tol) assertEquals(top.get(0).get(0).asInt(), argmax(logits), where + " top-1");
+        double margin = top.get(0).get(1).getDoubleValue() - top.get(1).get(1).getDoubleValue();
+        if (margin > tol) assertEquals(top.get(0).get(0).getIntValue(), argmax(logits), where + " top-1");
     }
 
     static int argmax(float[] x) {
@@ -163,9 +156,4 @@ class ModelOracleTest {
         return best;
     }
 
-    private static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) out[i] = array.get(i).asInt();
-        return out;
-    }
 }

@@ -33,7 +33,7 @@ class Stories260KTest {
 
     private static int[] greedy(Model model, Transformer tf, int[] prompt, int steps) {
         int[] out = Arrays.copyOf(prompt, prompt.length + steps);
-        try (KvCache kv = model.newKvCache(prompt.length + steps)) {
+        try (SingleSequenceKvCache kv = model.newSingleSequenceKvCache(prompt.length + steps)) {
             float[] logits = tf.forward(prompt, 0, kv, false)[0];
             int n = prompt.length;
             for (int s = 0; s < steps; s++) {

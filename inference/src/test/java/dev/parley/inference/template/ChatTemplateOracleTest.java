@@ -3,9 +3,8 @@ package dev.parley.inference.template;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.inference.testing.Shared;
+import dev.parley.inference.testing.TestJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -25,7 +24,7 @@ class ChatTemplateOracleTest {
     @TestFactory
     List<DynamicTest> everyOracleRender() throws Exception {
         Path casesFile = Shared.path("oracle/templates/cases.json");
-        Map<String, Object> cases = new ObjectMapper().readValue(casesFile.toFile(), new TypeReference<>() {});
+        Map<String, Object> cases = TestJson.readMap(casesFile);
         Instant now = Instant.parse((String) cases.get("now"));
         @SuppressWarnings("unchecked")
         Map<String, List<Map<String, Object>>> conversations = (Map<String, List<Map<String, Object>>>) cases.get("conversations");

@@ -3,9 +3,9 @@ package dev.parley.inference.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.parley.inference.model.KvCache;
 import dev.parley.inference.model.MatmulMode;
 import dev.parley.inference.model.Model;
+import dev.parley.inference.model.SingleSequenceKvCache;
 import dev.parley.inference.model.Transformer;
 import dev.parley.inference.tensor.GgmlType;
 import java.nio.file.Path;
@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainingTest {
     @TempDir Path dir;
 
-    private static final String CORPUS = ("In the beginning God created the heaven and the earth. And the earth was without form, and void; "
+    private static final String CORPUS = ("In the beginning God created the heaven and the earth. And the earth was without form, "
+            + "and void; "
             + "and darkness was upon the face of the deep. And God said, Let there be light: and there was light.\n").repeat(40);
 
     private static Trainer.Options options(int steps) {
@@ -38,7 +39,7 @@ class TrainingTest {
         try (Model m = Model.load(file)) {
             for (MatmulMode mode : MatmulMode.values()) {
                 Transformer tf = m.transformer(mode);
-                try (KvCache kv = m.newKvCache(tokens.length)) {
+                try (SingleSequenceKvCache kv = m.newSingleSequenceKvCache(tokens.length)) {
                     float[][] engine = tf.forward(tokens, 0, kv, true);
                     double worst = 0, scale = 0;
                     for (int t = 0; t < tokens.length; t++)

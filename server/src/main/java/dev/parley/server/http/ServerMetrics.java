@@ -1,7 +1,6 @@
 package dev.parley.server.http;
 
 import dev.parley.inference.engine.Completion;
-import dev.parley.inference.engine.Engine;
 import dev.parley.inference.engine.EngineStats;
 import dev.parley.inference.engine.FinishReason;
 import dev.parley.inference.engine.InferenceEngine;
@@ -79,9 +78,10 @@ public final class ServerMetrics {
         }
     }
 
-    /** A number from the engine's stats; 0 before the model is loaded (or for an engine without stats). */
+    /** A number from the engine's stats; 0 before the model is loaded. */
     private static double stat(Supplier<InferenceEngine> engine, java.util.function.ToDoubleFunction<EngineStats> f) {
-        return engine.get() instanceof Engine e ? f.applyAsDouble(e.stats()) : 0;
+        InferenceEngine current = engine.get();
+        return current == null ? 0 : f.applyAsDouble(current.stats());
     }
 
     private Timer latency(String name, String description) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.parley.inference.engine.Engine;
 import dev.parley.inference.engine.EngineStats;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.testing.TestServer;
@@ -41,7 +40,7 @@ class KvReuseTest {
     }
 
     private static EngineStats stats() {
-        return ((Engine) server.model.engine()).stats();
+        return server.model.engine().stats();
     }
 
     @Test void secondTurnReusesTheFirstTurnsCacheAndPrefillsOnlyTheNewTurn() throws Exception {
@@ -109,7 +108,7 @@ class KvReuseTest {
             assertTrue(scrape.contains(name), "missing " + name);
         double hits = value(scrape, "parley_prefix_cache_hits_total "), queries = value(scrape, "parley_prefix_cache_queries_total ");
         assertTrue(hits > 0 && queries >= hits, hits + " hits of " + queries);
-        assertEquals(((Engine) server.model.engine()).stats().prefixHitTokens(), (long) hits);
+        assertEquals(server.model.engine().stats().prefixHitTokens(), (long) hits);
         assertTrue(value(scrape, "parley_inter_token_latency_seconds_count") >= 10, "5 gaps per request");
         double usage = value(scrape, "parley_kv_cache_usage_perc ");
         assertTrue(usage >= 0 && usage <= 1, "usage " + usage);

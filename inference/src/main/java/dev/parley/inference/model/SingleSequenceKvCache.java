@@ -8,7 +8,7 @@ import dev.parley.inference.kv.PagedKvCache;
  * all owned by this one sequence, in order, plus the step buffers. The serving engine shares one paged cache among
  * many sequences instead; both run the same batched forward pass.
  */
-public final class KvCache implements AutoCloseable {
+public final class SingleSequenceKvCache implements AutoCloseable {
     private static final int BLOCK = 16;
 
     private final int capacity;
@@ -17,11 +17,11 @@ public final class KvCache implements AutoCloseable {
     final Batch batch = new Batch();
     final ForwardBuffers buffers;
 
-    public KvCache(ModelConfig c, int capacity) {
+    public SingleSequenceKvCache(ModelConfig c, int capacity) {
         if (capacity < 1) throw new IllegalArgumentException("capacity " + capacity);
         this.capacity = capacity;
         int blocks = (capacity + BLOCK - 1) / BLOCK;
-        this.paged = new PagedKvCache(c, KvFormat.F32, BLOCK, blocks);
+        this.paged = new PagedKvCache(c.kvShape(), KvFormat.F32, BLOCK, blocks);
         this.table = new int[blocks];
         for (int i = 0; i < blocks; i++) table[i] = i;
         this.buffers = new ForwardBuffers(c);
