@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.parley.inference.engine.Engine;
 import dev.parley.inference.engine.EngineConfig;
 import dev.parley.inference.kv.PagedKvCache;
 import dev.parley.server.config.ServerConfig;
@@ -137,9 +136,9 @@ class HttpApiTest {
     @Test void metricsReportHeapWeightsAndKvCacheBytes() throws Exception {
         String body = server.get("/metrics").body();
         assertEquals(Files.size(Shared.stories260K()), gauge(body, "parley_memory_model_weights_bytes"), "the GGUF file, mapped");
-        long blocks = ((Engine) server.model.engine()).stats().totalBlocks();
+        long blocks = server.model.engine().stats().totalBlocks();
         EngineConfig engine = ServerConfig.forTests().engine();
-        long blockBytes = PagedKvCache.blockBytes(server.model.model().config(), engine.kvFormat(), engine.kvBlockSize());
+        long blockBytes = PagedKvCache.blockBytes(server.model.model().config().kvShape(), engine.kvFormat(), engine.kvBlockSize());
         assertEquals(blocks * blockBytes, gauge(body, "parley_memory_kv_cache_bytes"));
         long max = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax(); // this JVM's -Xmx
         assertEquals(max, gauge(body, "parley_memory_heap_max_bytes"));

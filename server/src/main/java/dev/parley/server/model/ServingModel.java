@@ -87,10 +87,10 @@ public final class ServingModel implements AutoCloseable {
     /** The weights' bytes: the GGUF file, memory-mapped outside the Java heap (resident as far as it is touched). */
     public long weightsBytes() { return model.file().fileSize(); }
 
-    /** The KV cache's bytes, allocated outside the Java heap when the engine started (0 for an engine without stats). */
+    /** The KV cache's bytes, allocated outside the Java heap when the engine started. */
     public long kvCacheBytes() {
-        if (!(engine instanceof Engine e)) return 0;
-        return e.stats().totalBlocks() * PagedKvCache.blockBytes(model.config(), engineConfig.kvFormat(), engineConfig.kvBlockSize());
+        long blockBytes = PagedKvCache.blockBytes(model.config().kvShape(), engineConfig.kvFormat(), engineConfig.kvBlockSize());
+        return engine.stats().totalBlocks() * blockBytes;
     }
 
     @Override public void close() {
