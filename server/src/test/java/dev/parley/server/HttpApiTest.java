@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.inference.engine.EngineConfig;
 import dev.parley.inference.kv.PagedKvCache;
+import dev.parley.inference.testing.Shared;
 import dev.parley.server.config.ServerConfig;
-import dev.parley.server.testing.Shared;
 import dev.parley.server.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -150,7 +150,9 @@ class LoadAndFaultsTest {
                 assertEquals("length", r.done.getString("finish_reason"));
                 assertEquals(expected, r.text.toString(), "the other session's output is unchanged");
 
-                server.awaitEngineIdle(Duration.ofSeconds(20));
+                // over loopback the kernel takes ~2.7 MB of frames before the server sees the socket unwritable: on a
+                // loaded machine the engine needs a while to produce that much
+                server.awaitEngineIdle(Duration.ofSeconds(60));
                 assertEquals(cancelledBefore + 4, metric(server, "parley_request_success_total{finished_reason=\"cancelled\"}"),
                         "all four of the slow reader's requests were cancelled");
                 // reading again: the held-back text was flushed and each request ended as cancelled, well before the context filled
@@ -167,7 +169,7 @@ class LoadAndFaultsTest {
                 assertEquals(List.of("cancelled", "cancelled", "cancelled", "cancelled"), finishes);
                 assertTrue(completion < server.model.contextLength() - 20, "stopped early: " + completion + " tokens");
             }
-            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30));
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(90));
         }
     }
 

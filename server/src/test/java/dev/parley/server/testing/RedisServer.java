@@ -1,5 +1,6 @@
 package dev.parley.server.testing;
 
+import dev.parley.inference.testing.Requirements;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real, throwaway Redis (Debian's {@code redis-server}) on a free loopback port, without persistence. Tests that
@@ -141,10 +141,8 @@ public final class RedisServer implements AutoCloseable {
             Path p = Path.of(dir, "redis-server");
             if (Files.isExecutable(p)) return p;
         }
-        String msg = "redis-server not found on PATH (apt-get install redis-server)";
-        if (Boolean.getBoolean("parley.redis.required")) throw new IllegalStateException(msg);
-        Assumptions.abort(msg + "; skipping (-Dparley.redis.required=true makes this a failure)");
-        throw new AssertionError("unreachable");
+        Requirements.require(false, "parley.redis.required", "redis-server not found on PATH (apt-get install redis-server)");
+        throw new AssertionError("unreachable: require skips or fails");
     }
 
     public static int freePort() throws IOException {
