@@ -13,9 +13,11 @@ import dev.parley.inference.model.Parallel;
 import dev.parley.inference.model.Transformer;
 import dev.parley.inference.tensor.GgmlType;
 import dev.parley.inference.tensor.QuantizedActivation;
+import dev.parley.inference.tensor.Simd;
 import dev.parley.inference.tensor.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +43,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure decode and prompt throughput of the batched forward pass.")
 final class BenchCommand implements Callable<Integer> {
-    private static final VectorSpecies<Long> LONGS_512 = LongVector.SPECIES_512;
+    private static final VectorSpecies<Long> LONGS = Simd.LONGS;
 
     @Mixin ModelOption model;
     @Option(names = "--synthetic", split = ",", paramLabel = "TYPE",
@@ -86,8 +88,8 @@ final class BenchCommand implements Callable<Integer> {
             long stepBytes = weights.stream().mapToLong(MemorySegment::byteSize).sum();
             int ctx = m.config().contextLength(), warm = 4;
             int prompt = Math.min(promptTokens, ctx - 1), steps = Math.min(genTokens, ctx - 8 - warm);
-            if (!json) System.out.printf("model %s, %s matmul, %d threads; weights read per decode step %.1f MB%n",
-                    m.config().name(), mode, Parallel.threads(), stepBytes / 1e6);
+            if (!json) System.out.printf("model %s, %s matmul, %d threads, %s; weights read per decode step %.1f MB%n",
+                    m.config().name(), mode, Parallel.threads(), Simd.describe(), stepBytes / 1e6);
             double prefill = prefill(m, tf, prompt);
             if (!json) System.out.printf("prefill: %d tokens in chunks of %d: %.1f tok/s%n", prompt, chunk, prefill);
             Map<Integer, Double> decode = new TreeMap<>();
@@ -100,6 +102,7 @@ final class BenchCommand implements Callable<Integer> {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("model", m.config().name());
                 r.put("threads", Parallel.threads());
+                r.put("vector", vectorWidth());
                 r.put("prompt_tokens", prompt);
                 r.put("gen_tokens", steps);
                 r.put("prefill_tokens_per_s", round(prefill));
@@ -124,6 +127,16 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The kernels' vector width, as {@code bench --json} and {@code info --system --json} report it. */
+    static Map<String, Object> vectorWidth() {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("bits", Simd.VECTORIZED ? Simd.BITS : 0);
+        v.put("float_lanes", Simd.VECTORIZED ? Simd.LANES : 1);
+        v.put("native", Simd.VECTORIZED);
+        v.put("jvm_preferred_bits", Simd.PREFERRED_BITS);
+        return v;
+    }
+
     private static double round(double v) {
         return Math.round(v * 10) / 10.0;
     }
@@ -139,8 +152,8 @@ final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    /** Best of 5 passes of a 64-byte-vector sum over the weights, split into one contiguous share per thread. */
-    private static double readBandwidth(List<MemorySegment> segments, int threads) {
+    /** Best of 5 passes of a vector sum (the kernels' width) over the weights, split into one contiguous share per thread. */
+    static double readBandwidth(List<MemorySegment> segments, int threads) {
         long bytes = segments.stream().mapToLong(MemorySegment::byteSize).sum();
         double best = 0;
         for (int pass = 0; pass < 5; pass++) {
@@ -166,11 +179,21 @@ final class BenchCommand implements Callable<Integer> {
         return best;
     }
 
+    /** Part {@code part} of {@code parts} of the segments summed as longs, one vector of the chosen width at a time. */
     private static long sumPart(List<MemorySegment> segments, int part, int parts) {
-        LongVector acc = LongVector.zero(LONGS_512);
+        if (!Simd.VECTORIZED) {
+            long sum = 0;
+            for (MemorySegment s : segments) {
+                long n = s.byteSize() / 8, from = n * part / parts, to = n * (part + 1) / parts;
+                for (long i = from; i < to; i++) sum += s.get(ValueLayout.JAVA_LONG_UNALIGNED, i * 8);
+            }
+            return sum;
+        }
+        LongVector acc = LongVector.zero(LONGS);
+        int width = LONGS.vectorByteSize();
         for (MemorySegment s : segments) {
-            long n = s.byteSize() / 64, from = n * part / parts, to = n * (part + 1) / parts;
-            for (long i = from; i < to; i++) acc = acc.add(LongVector.fromMemorySegment(LONGS_512, s, i * 64, ByteOrder.LITTLE_ENDIAN));
+            long n = s.byteSize() / width, from = n * part / parts, to = n * (part + 1) / parts;
+            for (long i = from; i < to; i++) acc = acc.add(LongVector.fromMemorySegment(LONGS, s, i * width, ByteOrder.LITTLE_ENDIAN));
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

@@ -4,9 +4,14 @@ import dev.parley.inference.gguf.GgufFile;
 import dev.parley.inference.gguf.TensorInfo;
 import dev.parley.inference.model.Model;
 import dev.parley.inference.model.ModelConfig;
+import dev.parley.inference.model.Parallel;
+import dev.parley.inference.tensor.Simd;
 import dev.parley.inference.tokenizer.Tokenizer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -14,21 +19,53 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a GGUF model: architecture, dimensions, tensor types, vocabulary, context length, chat template.")
+@Command(name = "info", mixinStandardHelpOptions = true, description = {
+        "Describe a GGUF model: architecture, dimensions, tensor types, vocabulary, context length, chat template.",
+        "With --system: this machine as the engine sees it: vector width, cores, compute threads, read bandwidth."})
 final class InfoCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "GGUF model file") Path model;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "GGUF model file") Path model;
+    @Option(names = "--system", description = "describe the machine instead of a model (vector width, cores, read bandwidth)") boolean system;
     @Option(names = "--json", description = "print JSON") boolean json;
 
+    /** Bytes the --system read-bandwidth probe streams: well past the last-level cache of any current CPU. */
+    private static final long PROBE_BYTES = 512L << 20;
+
     @Override public Integer call() {
+        if (system == (model != null)) throw new CliErrors.UsageException("info needs either a MODEL or --system");
+        if (system) {
+            print(describeSystem());
+            return 0;
+        }
         try (Model m = Model.load(model)) {
-            Map<String, Object> info = describe(m);
-            if (json) {
-                System.out.println(Json.write(info));
-            } else {
-                info.forEach((k, v) -> System.out.println(k + ": " + (v instanceof String s && s.contains("\n") ? "\n" + s : v)));
-            }
+            print(describe(m));
         }
         return 0;
+    }
+
+    private void print(Map<String, Object> info) {
+        if (json) {
+            System.out.println(Json.write(info));
+        } else {
+            info.forEach((k, v) -> System.out.println(k + ": " + (v instanceof String s && s.contains("\n") ? "\n" + s : v)));
+        }
+    }
+
+    /** The vector width the kernels chose, the cores, the compute team and the read bandwidth a vector sum reaches. */
+    static Map<String, Object> describeSystem() {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("vector", Simd.describe());
+        info.put("vector_width", BenchCommand.vectorWidth());
+        info.put("cores", Runtime.getRuntime().availableProcessors());
+        info.put("compute_threads", Parallel.threads());
+        info.put("java", Runtime.version().toString());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment probe = arena.allocate(PROBE_BYTES, 64);
+            probe.fill((byte) 1); // touch every page so the probe reads memory, not fresh zero pages
+            double gbs = BenchCommand.readBandwidth(List.of(probe), Parallel.threads()) / 1e9;
+            info.put("read_bandwidth_gbs", Math.round(gbs * 100) / 100.0);
+            info.put("read_bandwidth_probe", "best of 5 vector sums over " + (PROBE_BYTES >> 20) + " MiB, " + Parallel.threads() + " threads");
+        }
+        return info;
     }
 
     static Map<String, Object> describe(Model m) {

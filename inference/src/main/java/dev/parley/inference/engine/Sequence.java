@@ -66,7 +66,6 @@ final class Sequence implements RequestHandle {
     @Override public boolean isDone() { return state == State.FINISHED; }
 
     State state() { return state; }
-    boolean cancelRequested() { return cancelRequested; }
     GenerationRequest request() { return request; }
     GenerationListener listener() { return listener; }
     BlockTable table() { return table; }

@@ -1,6 +1,7 @@
 package dev.parley.inference.model;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
@@ -22,8 +23,14 @@ public final class Parallel {
     private static final long SPIN_NANOS = 1_000_000;
     private static final ReentrantLock LOCK = new ReentrantLock();
     private static final Thread[] WORKERS = new Thread[THREADS - 1];
-    /** Which workers may be parked; plain flags published by the volatile {@link #anyParked} write. */
-    private static final boolean[] PARKED = new boolean[THREADS];
+    /**
+     * Per worker, 1 while it may be parked. Volatile accesses on both sides make the hand-off a Dekker pair: a worker
+     * sets its flag and then re-reads the epoch; the caller bumps the epoch and then reads the flags. Volatile
+     * accesses are totally ordered, so either the worker sees the new epoch and does not park, or the caller sees
+     * the flag and unparks it. (A plain {@code boolean[]} published through one shared volatile flag, as before, gave
+     * no such order for a second worker's flag: on a weakly ordered CPU a wake-up could be missed and the job hang.)
+     */
+    private static final AtomicIntegerArray PARKED = new AtomicIntegerArray(THREADS);
 
     // the current job: written by the caller before the epoch is bumped, read by workers after they see it
     private static volatile long epoch;
@@ -32,7 +39,6 @@ public final class Parallel {
     private static IntConsumer each;
     private static final AtomicInteger next = new AtomicInteger(), running = new AtomicInteger();
     private static volatile Throwable failure;
-    private static volatile boolean anyParked;
 
     static {
         for (int i = 0; i < WORKERS.length; i++) {
@@ -107,7 +113,7 @@ public final class Parallel {
         failure = null;
         running.set(WORKERS.length);
         epoch++; // publishes the job fields above
-        if (anyParked) for (int i = 0; i < WORKERS.length; i++) if (PARKED[i + 1]) LockSupport.unpark(WORKERS[i]);
+        for (int i = 0; i < WORKERS.length; i++) if (PARKED.get(i + 1) != 0) LockSupport.unpark(WORKERS[i]);
         Throwable mine = null;
         try {
             part(0);
@@ -146,10 +152,9 @@ public final class Parallel {
                     continue;
                 }
                 // park; the caller bumps the epoch before it reads PARKED, we set PARKED before we re-read the epoch
-                PARKED[p] = true;
-                anyParked = true;
+                PARKED.set(p, 1);
                 if (epoch == seen) LockSupport.park(Parallel.class);
-                PARKED[p] = false;
+                PARKED.set(p, 0);
                 idle = System.nanoTime();
             }
             seen = epoch;

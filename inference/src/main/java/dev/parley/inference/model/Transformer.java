@@ -1,6 +1,7 @@
 package dev.parley.inference.model;
 
 import dev.parley.inference.tensor.QuantizedActivation;
+import dev.parley.inference.tensor.Simd;
 import dev.parley.inference.tensor.WeightMatrix;
 import dev.parley.inference.kv.PagedKvCache;
 import java.lang.foreign.MemorySegment;
@@ -17,20 +18,20 @@ import jdk.incubator.vector.VectorSpecies;
  * A call processes a chunk of consecutive tokens of one sequence at once, so each weight row is read once per chunk.
  */
 public final class Transformer {
-    private final ModelConfig c;
-    private final ModelWeights w;
+    private final ModelConfig config;
+    private final ModelWeights weights;
     private final MatmulMode mode;
     private final float ropeThetaScale, ropeLocalThetaScale;
 
     public Transformer(ModelConfig config, ModelWeights weights, MatmulMode mode) {
-        this.c = config;
-        this.w = weights;
+        this.config = config;
+        this.weights = weights;
         this.mode = mode;
         this.ropeThetaScale = ropeThetaScale(config.ropeBase(), config.ropeDim());
         this.ropeLocalThetaScale = ropeThetaScale(config.ropeLocalBase(), config.ropeDim());
     }
 
-    public ModelConfig config() { return c; }
+    public ModelConfig config() { return config; }
     public MatmulMode mode() { return mode; }
 
     /**
@@ -67,24 +68,24 @@ public final class Transformer {
         if (n == 0) throw new IllegalArgumentException("empty batch");
         for (int t = 0; t < n; t++) {
             int tok = b.tokens[t], pos = b.positions[t];
-            if (tok < 0 || tok >= c.vocabSize()) throw new IllegalArgumentException("token id " + tok + " out of range [0, " + c.vocabSize() + ")");
-            if (pos < 0 || pos >= c.contextLength()) throw new IllegalArgumentException("position " + pos + " outside the context " + c.contextLength());
+            if (tok < 0 || tok >= config.vocabSize()) throw new IllegalArgumentException("token id " + tok + " out of range [0, " + config.vocabSize() + ")");
+            if (pos < 0 || pos >= config.contextLength()) throw new IllegalArgumentException("position " + pos + " outside the context " + config.contextLength());
             if (pos / kv.blockSize() >= b.tables[t].length) throw new IllegalArgumentException("position " + pos + " has no block");
         }
         buf.ensure(n, b.logitRows);
-        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), ffn = c.ffnDim(), bs = kv.blockSize();
+        int dim = config.dim(), qDim = config.qDim(), kvDim = config.kvDim(), ffn = config.ffnDim(), bs = kv.blockSize();
         float[] x = buf.x, xb = buf.xb, q = buf.q, k = buf.k, v = buf.v, att = buf.att, gate = buf.gate, up = buf.up;
         QuantizedActivation[] qa = buf.quantized;
 
-        for (int t = 0; t < n; t++) w.tokenEmbedding().dequantizeRow(b.tokens[t], x, t * dim);
-        if (c.family().scaleEmbeddings()) {
+        for (int t = 0; t < n; t++) weights.tokenEmbedding().dequantizeRow(b.tokens[t], x, t * dim);
+        if (config.family().scaleEmbeddings()) {
             float scale = (float) Math.sqrt(dim);
             for (int i = 0; i < n * dim; i++) x[i] *= scale;
         }
 
-        for (int l = 0; l < c.layers(); l++) {
-            LayerWeights lw = w.layers()[l];
-            boolean local = c.slidingWindow() > 0 && c.family().isLocalLayer(l);
+        for (int l = 0; l < config.layers(); l++) {
+            LayerWeights lw = weights.layers()[l];
+            boolean local = config.slidingWindow() > 0 && config.family().isLocalLayer(l);
             rmsNorm(x, lw.attnNorm(), xb, n, dim);
             matmul(lw.wq(), q, lw.wk(), k, lw.wv(), v, xb, dim, n, qa);
             for (int t = 0; t < n; t++) {
@@ -92,20 +93,20 @@ public final class Transformer {
                 addBias(q, t * qDim, lw.bq());
                 addBias(k, t * kvDim, lw.bk());
                 addBias(v, t * kvDim, lw.bv());
-                if (lw.qNorm() != null) headNorm(q, t * qDim, c.heads(), lw.qNorm());
-                if (lw.kNorm() != null) headNorm(k, t * kvDim, c.kvHeads(), lw.kNorm());
-                rope(q, t * qDim, c.heads(), pos, local);
-                rope(k, t * kvDim, c.kvHeads(), pos, local);
+                if (lw.qNorm() != null) headNorm(q, t * qDim, config.heads(), lw.qNorm());
+                if (lw.kNorm() != null) headNorm(k, t * kvDim, config.kvHeads(), lw.kNorm());
+                rope(q, t * qDim, config.heads(), pos, local);
+                rope(k, t * kvDim, config.kvHeads(), pos, local);
                 kv.store(l, b.tables[t][pos / bs], pos % bs, k, t * kvDim, v, t * kvDim);
             }
-            pagedAttention(kv, l, b, q, att, local ? c.slidingWindow() : 0);
+            pagedAttention(kv, l, b, q, att, local ? config.slidingWindow() : 0);
             matmul(lw.wo(), att, qDim, xb, n, qa);
             if (lw.attnPostNorm() != null) rmsNorm(xb, lw.attnPostNorm(), xb, n, dim);
             for (int i = 0; i < n * dim; i++) x[i] += xb[i];
 
             rmsNorm(x, lw.ffnNorm(), xb, n, dim);
             matmul(lw.gate(), gate, lw.up(), up, null, null, xb, dim, n, qa);
-            if (c.family().activation() == Activation.GELU_TANH) for (int i = 0; i < n * ffn; i++) gate[i] = geluTanh(gate[i]) * up[i];
+            if (config.family().activation() == Activation.GELU_TANH) for (int i = 0; i < n * ffn; i++) gate[i] = geluTanh(gate[i]) * up[i];
             else for (int i = 0; i < n * ffn; i++) gate[i] = silu(gate[i]) * up[i];
             matmul(lw.down(), gate, ffn, xb, n, qa);
             if (lw.ffnPostNorm() != null) rmsNorm(xb, lw.ffnPostNorm(), xb, n, dim);
@@ -116,10 +117,10 @@ public final class Transformer {
         for (int t = 0; t < n; t++) if (b.logits[t]) System.arraycopy(x, t * dim, xb, count++ * dim, dim);
         float[][] rows = java.util.Arrays.copyOf(buf.logitRows, count);
         if (count == 0) return rows;
-        rmsNorm(xb, w.outputNorm(), buf.normed, count, dim);
-        int vocab = c.vocabSize();
-        matmul(w.output(), buf.normed, dim, buf.logits, count, qa);
-        if (c.finalSoftcap() > 0) softcap(buf.logits, count * vocab, c.finalSoftcap());
+        rmsNorm(xb, weights.outputNorm(), buf.normed, count, dim);
+        int vocab = config.vocabSize();
+        matmul(weights.output(), buf.normed, dim, buf.logits, count, qa);
+        if (config.finalSoftcap() > 0) softcap(buf.logits, count * vocab, config.finalSoftcap());
         for (int i = 0; i < count; i++) System.arraycopy(buf.logits, i * vocab, rows[i], 0, vocab);
         return rows;
     }
@@ -129,11 +130,11 @@ public final class Transformer {
 
     /** Causal attention of each row's query heads over its own sequence's positions 0..pos, read through its block table. */
     private void pagedAttention(PagedKvCache kv, int layer, Batch b, float[] q, float[] out, int window) {
-        int hd = c.headDim(), qDim = c.qDim(), group = c.heads() / c.kvHeads(), bs = kv.blockSize();
-        float scale = c.attentionScale(), cap = c.attnSoftcap();
-        boolean vectorKv = kv.format() == KvFormat.F32 && hd % 16 == 0;
-        Parallel.forEach(b.size * c.heads(), job -> {
-            int t = job / c.heads(), h = job % c.heads(), pos = b.positions[t];
+        int hd = config.headDim(), qDim = config.qDim(), group = config.heads() / config.kvHeads(), bs = kv.blockSize();
+        float scale = config.attentionScale(), cap = config.attnSoftcap();
+        boolean vectorKv = Simd.VECTORIZED && kv.format() == KvFormat.F32 && hd % Simd.LANES == 0;
+        Parallel.forEach(b.size * config.heads(), job -> {
+            int t = job / config.heads(), h = job % config.heads(), pos = b.positions[t];
             // a local layer sees the last `window` positions, its own included (llama.cpp masks pos - p >= window)
             int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
             int[] table = b.tables[t];
@@ -146,10 +147,10 @@ public final class Transformer {
         });
     }
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Float> FLOATS = Simd.FLOATS;
 
     /**
-     * One query head over positions first..pos of an F32 cache, 16 lanes at a time: scores q·k (scaled, optionally
+     * One query head over positions first..pos of an F32 cache, a vector of {@link Simd#LANES} at a time: scores q·k (scaled, optionally
      * soft-capped), a softmax in double, then the weighted sum of the values accumulated in {@code out}.
      */
     private static void attendF32(PagedKvCache kv, int layer, int[] table, int bs, int first, int pos, float[] q, int qOff,
@@ -159,9 +160,9 @@ public final class Transformer {
         float max = Float.NEGATIVE_INFINITY;
         for (int p = first; p <= pos; p++) {
             long base = kv.keyOffset(layer, table[p / bs], p % bs) + headBytes;
-            FloatVector acc = FloatVector.zero(F);
-            for (int i = 0; i < hd; i += 16) {
-                acc = FloatVector.fromArray(F, q, qOff + i).fma(FloatVector.fromMemorySegment(F, mem, base + 4L * i, ByteOrder.nativeOrder()), acc);
+            FloatVector acc = FloatVector.zero(FLOATS);
+            for (int i = 0; i < hd; i += Simd.LANES) {
+                acc = FloatVector.fromArray(FLOATS, q, qOff + i).fma(FloatVector.fromMemorySegment(FLOATS, mem, base + 4L * i, ByteOrder.nativeOrder()), acc);
             }
             float s = acc.reduceLanes(VectorOperators.ADD) * scale;
             scores[p] = cap > 0 ? cap * (float) Math.tanh(s / cap) : s;
@@ -175,15 +176,15 @@ public final class Transformer {
         float inv = (float) (1.0 / sum);
         java.util.Arrays.fill(out, qOff, qOff + hd, 0f);
         for (int p = first; p <= pos; p++) {
-            FloatVector a = FloatVector.broadcast(F, scores[p] * inv);
+            FloatVector a = FloatVector.broadcast(FLOATS, scores[p] * inv);
             long base = kv.valueOffset(layer, table[p / bs], p % bs) + headBytes;
-            for (int i = 0; i < hd; i += 16) {
-                FloatVector.fromMemorySegment(F, mem, base + 4L * i, ByteOrder.nativeOrder()).fma(a, FloatVector.fromArray(F, out, qOff + i)).intoArray(out, qOff + i);
+            for (int i = 0; i < hd; i += Simd.LANES) {
+                FloatVector.fromMemorySegment(FLOATS, mem, base + 4L * i, ByteOrder.nativeOrder()).fma(a, FloatVector.fromArray(FLOATS, out, qOff + i)).intoArray(out, qOff + i);
             }
         }
     }
 
-    /** The same attention element by element, for F16 caches and head sizes that are not a multiple of 16. */
+    /** The same attention element by element, for F16 caches, head sizes that are not a multiple of the lanes, and no vectors. */
     private static void attendScalar(PagedKvCache kv, int layer, int[] table, int bs, int first, int pos, float[] q, int qOff,
                                      int headOff, int hd, float scale, float cap, float[] scores, float[] out) {
         float max = Float.NEGATIVE_INFINITY;
@@ -223,23 +224,24 @@ public final class Transformer {
      * quantized once and the threads split the matrices' rows as one range, so a layer hands work to the team four
      * times instead of seven, and the small K/V matrices no longer pay a hand-off and a tail each. Every row is
      * computed by the same kernel as it would be alone, so results are identical. Matrices wanting different
-     * activation formats fall back to one job each. {@code b} and {@code c} may be null.
+     * activation formats fall back to one job each. {@code second} and {@code third} may be null.
      */
-    private void matmul(WeightMatrix a, float[] outA, WeightMatrix b, float[] outB, WeightMatrix c, float[] outC,
+    private void matmul(WeightMatrix first, float[] outFirst, WeightMatrix second, float[] outSecond, WeightMatrix third, float[] outThird,
                         float[] in, int inStride, int n, QuantizedActivation[] qa) {
-        boolean sameFormat = (b == null || b.activationType() == a.activationType()) && (c == null || c.activationType() == a.activationType());
+        boolean sameFormat = (second == null || second.activationType() == first.activationType())
+                && (third == null || third.activationType() == first.activationType());
         if (mode == MatmulMode.GGML && !sameFormat) {
-            matmul(a, in, inStride, outA, n, qa);
-            matmul(b, in, inStride, outB, n, qa);
-            if (c != null) matmul(c, in, inStride, outC, n, qa);
+            matmul(first, in, inStride, outFirst, n, qa);
+            matmul(second, in, inStride, outSecond, n, qa);
+            if (third != null) matmul(third, in, inStride, outThird, n, qa);
             return;
         }
-        if (mode == MatmulMode.GGML) Parallel.forEach(n, t -> qa[t].quantize(a.activationType(), in, t * inStride, a.cols()));
-        int ra = a.rows(), rb = b == null ? 0 : b.rows(), rc = c == null ? 0 : c.rows();
+        if (mode == MatmulMode.GGML) Parallel.forEach(n, t -> qa[t].quantize(first.activationType(), in, t * inStride, first.cols()));
+        int ra = first.rows(), rb = second == null ? 0 : second.rows(), rc = third == null ? 0 : third.rows();
         Parallel.forChunks(ra + rb + rc, 16, (from, to) -> {
-            part(a, outA, 0, from, to, in, inStride, n, qa);
-            if (b != null) part(b, outB, ra, from, to, in, inStride, n, qa);
-            if (c != null) part(c, outC, ra + rb, from, to, in, inStride, n, qa);
+            part(first, outFirst, 0, from, to, in, inStride, n, qa);
+            if (second != null) part(second, outSecond, ra, from, to, in, inStride, n, qa);
+            if (third != null) part(third, outThird, ra + rb, from, to, in, inStride, n, qa);
         });
     }
 
@@ -257,19 +259,19 @@ public final class Transformer {
             int off = t * dim;
             double ss = 0;
             for (int i = 0; i < dim; i++) ss += (double) in[off + i] * in[off + i];
-            float scale = (float) (1.0 / Math.sqrt((float) (ss / dim) + c.rmsEps()));
+            float scale = (float) (1.0 / Math.sqrt((float) (ss / dim) + config.rmsEps()));
             for (int i = 0; i < dim; i++) out[off + i] = in[off + i] * scale * weight[i];
         }
     }
 
     /** Qwen3's per-head RMSNorm of queries and keys, in place. */
     private void headNorm(float[] x, int off, int heads, float[] weight) {
-        int hd = c.headDim();
+        int hd = config.headDim();
         for (int h = 0; h < heads; h++) {
             int o = off + h * hd;
             double ss = 0;
             for (int i = 0; i < hd; i++) ss += (double) x[o + i] * x[o + i];
-            float scale = (float) (1.0 / Math.sqrt((float) (ss / hd) + c.rmsEps()));
+            float scale = (float) (1.0 / Math.sqrt((float) (ss / hd) + config.rmsEps()));
             for (int i = 0; i < hd; i++) x[o + i] = x[o + i] * scale * weight[i];
         }
     }
@@ -289,10 +291,10 @@ public final class Transformer {
      * repeated float multiplication, exactly as ggml's rope cache does, so the angles match llama.cpp bit for bit.
      */
     private void rope(float[] x, int off, int heads, int pos, boolean local) {
-        int hd = c.headDim(), pairs = c.ropeDim() / 2;
-        float thetaScale = local ? ropeLocalThetaScale : ropeThetaScale, posScale = local ? c.ropeLocalScale() : c.ropeScale();
-        boolean neox = c.family().ropeStyle() == RopeStyle.NEOX;
-        float[] factors = w.ropeFreqFactors();
+        int hd = config.headDim(), pairs = config.ropeDim() / 2;
+        float thetaScale = local ? ropeLocalThetaScale : ropeThetaScale, posScale = local ? config.ropeLocalScale() : config.ropeScale();
+        boolean neox = config.family().ropeStyle() == RopeStyle.NEOX;
+        float[] factors = weights.ropeFreqFactors();
         float theta = pos;
         for (int i = 0; i < pairs; i++) {
             float angle = posScale * (factors == null ? theta : theta / factors[i]);

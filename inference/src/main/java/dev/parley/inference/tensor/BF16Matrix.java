@@ -29,15 +29,15 @@ final class BF16Matrix extends WeightMatrix {
     }
 
     @Override
-    public float dot(int row, float[] x, int xOffset) {
+    float vectorDot(int row, float[] x, int xOffset) {
         long base = rowOffset(row, x, xOffset);
-        FloatVector acc = FloatVector.zero(F);
-        int n = F.length(), i = 0;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        int n = LANES, i = 0;
         for (; i + n <= cols; i += n) {
             // sign-extension fills the upper 16 bits, which the shift discards
-            IntVector bits = (IntVector) ShortVector.fromMemorySegment(S, data, base + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+            IntVector bits = (IntVector) ShortVector.fromMemorySegment(SHORTS, data, base + 2L * i, LE).convertShape(VectorOperators.S2I, INTS, 0);
             FloatVector w = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            acc = w.fma(FloatVector.fromArray(F, x, xOffset + i), acc);
+            acc = w.fma(FloatVector.fromArray(FLOATS, x, xOffset + i), acc);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) sum += Numbers.bf16ToFloat(data.get(Numbers.LE_SHORT, base + 2L * i)) * x[xOffset + i];
@@ -45,7 +45,7 @@ final class BF16Matrix extends WeightMatrix {
     }
 
     @Override
-    public float dot(int row, QuantizedActivation x) {
+    float vectorDot(int row, QuantizedActivation x) {
         checkActivation(x);
         return dot(row, x.values, 0);
     }

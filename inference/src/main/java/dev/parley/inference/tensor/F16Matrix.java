@@ -40,7 +40,7 @@ final class F16Matrix extends WeightMatrix {
      * an all-ones exponent instead; then the sign is put back.
      */
     static FloatVector halfToFloat(ShortVector h) {
-        IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
+        IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, INTS, 0);
         IntVector em = bits.and(0x7FFF);
         IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
         IntVector finite = shifted.reinterpretAsFloats().mul(TWO_POW_112).reinterpretAsInts();
@@ -50,13 +50,13 @@ final class F16Matrix extends WeightMatrix {
     }
 
     @Override
-    public float dot(int row, float[] x, int xOffset) {
+    float vectorDot(int row, float[] x, int xOffset) {
         long base = rowOffset(row, x, xOffset);
-        FloatVector acc = FloatVector.zero(F);
-        int n = F.length(), i = 0;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        int n = LANES, i = 0;
         for (; i + n <= cols; i += n) {
-            FloatVector w = halfToFloat(ShortVector.fromMemorySegment(S, data, base + 2L * i, LE));
-            acc = w.fma(FloatVector.fromArray(F, x, xOffset + i), acc);
+            FloatVector w = halfToFloat(ShortVector.fromMemorySegment(SHORTS, data, base + 2L * i, LE));
+            acc = w.fma(FloatVector.fromArray(FLOATS, x, xOffset + i), acc);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) sum += Numbers.f16(data, base + 2L * i) * x[xOffset + i];
@@ -64,7 +64,7 @@ final class F16Matrix extends WeightMatrix {
     }
 
     @Override
-    public float dot(int row, QuantizedActivation x) {
+    float vectorDot(int row, QuantizedActivation x) {
         checkActivation(x);
         return dot(row, x.values, 0);
     }
@@ -73,7 +73,7 @@ final class F16Matrix extends WeightMatrix {
     void tile(int r0, int nr, QuantizedActivation[] xs, int t0, int nt, float[] out, int outStride) {
         int t1 = nth(t0, 1, nt), t2 = nth(t0, 2, nt), t3 = nth(t0, 3, nt);
         tile4(r0, nr, xs[t0].values, xs[t1].values, xs[t2].values, xs[t3].values, 0, 0, 0, 0, t0, t1, t2, t3, out, outStride);
-        if (cols % F.length() != 0)
+        if (cols % LANES != 0)
             for (int r = r0; r < r0 + nr; r++)
                 for (int t = t0; t < t0 + nt; t++) out[t * outStride + r] = tail(r, xs[t].values, 0, out[t * outStride + r]);
     }
@@ -82,7 +82,7 @@ final class F16Matrix extends WeightMatrix {
     void tile(int r0, int nr, float[] x, int xStride, int t0, int nt, float[] out, int outStride) {
         int t1 = nth(t0, 1, nt), t2 = nth(t0, 2, nt), t3 = nth(t0, 3, nt);
         tile4(r0, nr, x, x, x, x, t0 * xStride, t1 * xStride, t2 * xStride, t3 * xStride, t0, t1, t2, t3, out, outStride);
-        if (cols % F.length() != 0)
+        if (cols % LANES != 0)
             for (int r = r0; r < r0 + nr; r++)
                 for (int t = t0; t < t0 + nt; t++) out[t * outStride + r] = tail(r, x, t * xStride, out[t * outStride + r]);
     }
@@ -90,7 +90,7 @@ final class F16Matrix extends WeightMatrix {
     /** The scalar columns past the last whole vector, added to {@code sum} in {@code dot}'s order. */
     private float tail(int row, float[] x, int xOffset, float sum) {
         long base = rowOffset(row);
-        for (int i = cols - cols % F.length(); i < cols; i++) sum += Numbers.f16(data, base + 2L * i) * x[xOffset + i];
+        for (int i = cols - cols % LANES; i < cols; i++) sum += Numbers.f16(data, base + 2L * i) * x[xOffset + i];
         return sum;
     }
 
@@ -99,30 +99,30 @@ final class F16Matrix extends WeightMatrix {
                        int t0, int t1, int t2, int t3, float[] out, int outStride) {
         int r1 = nth(r0, 1, nr), r2 = nth(r0, 2, nr), r3 = nth(r0, 3, nr);
         long b0 = rowOffset(r0), b1 = rowOffset(r1), b2 = rowOffset(r2), b3 = rowOffset(r3);
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-        for (int i = 0; i + F.length() <= cols; i += F.length()) {
-            FloatVector w0 = halfToFloat(ShortVector.fromMemorySegment(S, data, b0 + 2L * i, LE));
-            FloatVector w1 = halfToFloat(ShortVector.fromMemorySegment(S, data, b1 + 2L * i, LE));
-            FloatVector w2 = halfToFloat(ShortVector.fromMemorySegment(S, data, b2 + 2L * i, LE));
-            FloatVector w3 = halfToFloat(ShortVector.fromMemorySegment(S, data, b3 + 2L * i, LE));
+        for (int i = 0; i + LANES <= cols; i += LANES) {
+            FloatVector w0 = halfToFloat(ShortVector.fromMemorySegment(SHORTS, data, b0 + 2L * i, LE));
+            FloatVector w1 = halfToFloat(ShortVector.fromMemorySegment(SHORTS, data, b1 + 2L * i, LE));
+            FloatVector w2 = halfToFloat(ShortVector.fromMemorySegment(SHORTS, data, b2 + 2L * i, LE));
+            FloatVector w3 = halfToFloat(ShortVector.fromMemorySegment(SHORTS, data, b3 + 2L * i, LE));
             FloatVector x;
-            x = FloatVector.fromArray(F, x0, o0 + i);
+            x = FloatVector.fromArray(FLOATS, x0, o0 + i);
             c00 = w0.fma(x, c00);
             c10 = w1.fma(x, c10);
             c20 = w2.fma(x, c20);
             c30 = w3.fma(x, c30);
-            x = FloatVector.fromArray(F, x1, o1 + i);
+            x = FloatVector.fromArray(FLOATS, x1, o1 + i);
             c01 = w0.fma(x, c01);
             c11 = w1.fma(x, c11);
             c21 = w2.fma(x, c21);
             c31 = w3.fma(x, c31);
-            x = FloatVector.fromArray(F, x2, o2 + i);
+            x = FloatVector.fromArray(FLOATS, x2, o2 + i);
             c02 = w0.fma(x, c02);
             c12 = w1.fma(x, c12);
             c22 = w2.fma(x, c22);
             c32 = w3.fma(x, c32);
-            x = FloatVector.fromArray(F, x3, o3 + i);
+            x = FloatVector.fromArray(FLOATS, x3, o3 + i);
             c03 = w0.fma(x, c03);
             c13 = w1.fma(x, c13);
             c23 = w2.fma(x, c23);

@@ -2,7 +2,6 @@ package dev.parley.inference.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -12,7 +11,8 @@ import static jdk.incubator.vector.VectorOperators.ADD;
 /**
  * Q4_0: blocks of 32 values = half d, qs[16]; value j (j &lt; 16) is (qs[j] &amp; 15) - 8, value j+16 is
  * (qs[j] &gt;&gt; 4) - 8, times d. Activations: Q8_0. A folded format, as Q8_0: every kernel multiplies
- * (q - 8) * d with the activation's q * d, so B=1, the 4x4 tile and the panel agree bit for bit.
+ * (q - 8) * d with the activation's q * d, lane by lane in column order, so B=1, the 4x4 tile and the panel agree
+ * bit for bit at any vector width.
  */
 final class Q4_0Matrix extends WeightMatrix {
     Q4_0Matrix(MemorySegment data, int rows, int cols) {
@@ -29,15 +29,20 @@ final class Q4_0Matrix extends WeightMatrix {
         return GgmlType.Q8_0;
     }
 
+    /** Bytes per block: the half scale, then 16 bytes of nibbles. */
+    static final int BLOCK_BYTES = 18;
+    /** Offset of the nibbles in a block. */
+    static final int QUANTS = 2;
+
     @Override
     public void dequantizeRow(int row, float[] dst, int dstOffset) {
         long base = rowOffset(row);
         for (int b = 0; b < blocks; b++) {
-            long off = base + 18L * b;
+            long off = base + (long) b * BLOCK_BYTES;
             float d = Numbers.f16(data, off);
             int o = dstOffset + 32 * b;
             for (int j = 0; j < 16; j++) {
-                int q = Numbers.u8(data, off + 2 + j);
+                int q = Numbers.u8(data, off + QUANTS + j);
                 dst[o + j] = ((q & 0xF) - 8) * d;
                 dst[o + j + 16] = ((q >> 4) - 8) * d;
             }
@@ -54,43 +59,52 @@ final class Q4_0Matrix extends WeightMatrix {
         long base = rowOffset(row);
         Objects.checkFromIndexSize(off, cols, dst.length);
         for (int b = 0; b < blocks; b++) {
-            long k = base + 18L * b;
+            long k = base + (long) b * BLOCK_BYTES;
             float d = Float.float16ToFloat(data.get(Numbers.LE_SHORT, k));
-            FloatVector dv = FloatVector.broadcast(F, d), m8 = FloatVector.broadcast(F, -8f * d);
-            IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, k + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(dv, m8).intoArray(dst, off + 32 * b);
-            ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(dv, m8).intoArray(dst, off + 32 * b + 16);
+            FloatVector dv = FloatVector.broadcast(FLOATS, d), m8 = FloatVector.broadcast(FLOATS, -8f * d);
+            for (int g = 0; g < 16; g += LANES) {
+                IntVector q = Simd.unsignedBytes(data, k + QUANTS + g);
+                ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(dv, m8).intoArray(dst, off + 32 * b + g);
+                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(dv, m8).intoArray(dst, off + 32 * b + 16 + g);
+            }
         }
     }
 
     @Override
-    public float dot(int row, float[] x, int xOffset) {
+    float vectorDot(int row, float[] x, int xOffset) {
         return dotFolded(rowOffset(row, x, xOffset), x, xOffset);
     }
 
     /** ggml_vec_dot_q4_0_q8_0's numbers ((qw-8)*dw times qx*dx, see {@link QuantizedActivation#scaled}), folded. */
     @Override
-    public float dot(int row, QuantizedActivation x) {
+    float vectorDot(int row, QuantizedActivation x) {
         checkActivation(x);
         return dotFolded(rowOffset(row), x.scaled, 0);
     }
 
     /**
      * Nibbles widened to int lanes first (shifts are cheap there, emulated in byte lanes), converted, then
-     * (q - 8) * d as one exact FMA, q * d - 8d: both terms and the result fit a float's mantissa.
+     * (q - 8) * d as one exact FMA, q * d - 8d: both terms and the result fit a float's mantissa. The low nibbles
+     * (values 0..15) are summed before the high ones (16..31) so each lane adds its columns in column order, as the
+     * panel does; below 16 lanes the nibble bytes are widened twice, once per half, rather than held in registers.
      */
     private float dotFolded(long base, float[] x, int xo) {
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc = FloatVector.zero(FLOATS);
         for (int b = 0; b < blocks; b++) {
-            long off = base + 18L * b;
+            long off = base + (long) b * BLOCK_BYTES;
             int xi = xo + 32 * b;
             float d = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off));
-            FloatVector dv = FloatVector.broadcast(F, d), m8 = FloatVector.broadcast(F, -8f * d);
-            IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, off + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            FloatVector lo = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(dv, m8);
-            FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(dv, m8);
-            acc = lo.fma(FloatVector.fromArray(F, x, xi), acc);
-            acc = hi.fma(FloatVector.fromArray(F, x, xi + 16), acc);
+            FloatVector dv = FloatVector.broadcast(FLOATS, d), m8 = FloatVector.broadcast(FLOATS, -8f * d);
+            for (int g = 0; g < 16; g += LANES) {
+                IntVector q = Simd.unsignedBytes(data, off + QUANTS + g);
+                FloatVector lo = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(dv, m8);
+                acc = lo.fma(FloatVector.fromArray(FLOATS, x, xi + g), acc);
+            }
+            for (int g = 0; g < 16; g += LANES) {
+                IntVector q = Simd.unsignedBytes(data, off + QUANTS + g);
+                FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(dv, m8);
+                acc = hi.fma(FloatVector.fromArray(FLOATS, x, xi + 16 + g), acc);
+            }
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -115,42 +129,38 @@ final class Q4_0Matrix extends WeightMatrix {
                        int t0, int t1, int t2, int t3, float[] out, int outStride) {
         int r1 = nth(r0, 1, nr), r2 = nth(r0, 2, nr), r3 = nth(r0, 3, nr);
         long b0 = rowOffset(r0), b1 = rowOffset(r1), b2 = rowOffset(r2), b3 = rowOffset(r3);
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
         for (int b = 0; b < blocks; b++) {
-            long k = 18L * b;
-            int xi = 32 * b;
+            long k = (long) b * BLOCK_BYTES;
+            int xb = 32 * b;
             float s0 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, b0 + k)), s1 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, b1 + k));
             float s2 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, b2 + k)), s3 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, b3 + k));
-            FloatVector d = FloatVector.broadcast(F, s0), m = FloatVector.broadcast(F, -8f * s0);
-            IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, b0 + k + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            FloatVector w0l = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(d, m);
-            FloatVector w0h = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, m);
-            d = FloatVector.broadcast(F, s1); m = FloatVector.broadcast(F, -8f * s1);
-            q = (IntVector) ByteVector.fromMemorySegment(B, data, b1 + k + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            FloatVector w1l = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(d, m);
-            FloatVector w1h = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, m);
-            d = FloatVector.broadcast(F, s2); m = FloatVector.broadcast(F, -8f * s2);
-            q = (IntVector) ByteVector.fromMemorySegment(B, data, b2 + k + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            FloatVector w2l = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(d, m);
-            FloatVector w2h = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, m);
-            d = FloatVector.broadcast(F, s3); m = FloatVector.broadcast(F, -8f * s3);
-            q = (IntVector) ByteVector.fromMemorySegment(B, data, b3 + k + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            FloatVector w3l = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(d, m);
-            FloatVector w3h = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, m);
-
-            FloatVector xl = FloatVector.fromArray(F, x0, o0 + xi), xh = FloatVector.fromArray(F, x0, o0 + xi + 16);
-            c00 = w0h.fma(xh, w0l.fma(xl, c00)); c10 = w1h.fma(xh, w1l.fma(xl, c10));
-            c20 = w2h.fma(xh, w2l.fma(xl, c20)); c30 = w3h.fma(xh, w3l.fma(xl, c30));
-            xl = FloatVector.fromArray(F, x1, o1 + xi); xh = FloatVector.fromArray(F, x1, o1 + xi + 16);
-            c01 = w0h.fma(xh, w0l.fma(xl, c01)); c11 = w1h.fma(xh, w1l.fma(xl, c11));
-            c21 = w2h.fma(xh, w2l.fma(xl, c21)); c31 = w3h.fma(xh, w3l.fma(xl, c31));
-            xl = FloatVector.fromArray(F, x2, o2 + xi); xh = FloatVector.fromArray(F, x2, o2 + xi + 16);
-            c02 = w0h.fma(xh, w0l.fma(xl, c02)); c12 = w1h.fma(xh, w1l.fma(xl, c12));
-            c22 = w2h.fma(xh, w2l.fma(xl, c22)); c32 = w3h.fma(xh, w3l.fma(xl, c32));
-            xl = FloatVector.fromArray(F, x3, o3 + xi); xh = FloatVector.fromArray(F, x3, o3 + xi + 16);
-            c03 = w0h.fma(xh, w0l.fma(xl, c03)); c13 = w1h.fma(xh, w1l.fma(xl, c13));
-            c23 = w2h.fma(xh, w2l.fma(xl, c23)); c33 = w3h.fma(xh, w3l.fma(xl, c33));
+            FloatVector d0 = FloatVector.broadcast(FLOATS, s0), m0 = FloatVector.broadcast(FLOATS, -8f * s0);
+            FloatVector d1 = FloatVector.broadcast(FLOATS, s1), m1 = FloatVector.broadcast(FLOATS, -8f * s1);
+            FloatVector d2 = FloatVector.broadcast(FLOATS, s2), m2 = FloatVector.broadcast(FLOATS, -8f * s2);
+            FloatVector d3 = FloatVector.broadcast(FLOATS, s3), m3 = FloatVector.broadcast(FLOATS, -8f * s3);
+            for (int j = 0; j < 32; j += LANES) { // low nibbles are values 0..15, high nibbles 16..31
+                long q = k + QUANTS + (j & 15);
+                int shift = j < 16 ? 0 : 4;
+                FloatVector w0 = ((FloatVector) Simd.unsignedBytes(data, b0 + q).lanewise(VectorOperators.LSHR, shift).and(0xF)
+                        .convert(VectorOperators.I2F, 0)).fma(d0, m0);
+                FloatVector w1 = ((FloatVector) Simd.unsignedBytes(data, b1 + q).lanewise(VectorOperators.LSHR, shift).and(0xF)
+                        .convert(VectorOperators.I2F, 0)).fma(d1, m1);
+                FloatVector w2 = ((FloatVector) Simd.unsignedBytes(data, b2 + q).lanewise(VectorOperators.LSHR, shift).and(0xF)
+                        .convert(VectorOperators.I2F, 0)).fma(d2, m2);
+                FloatVector w3 = ((FloatVector) Simd.unsignedBytes(data, b3 + q).lanewise(VectorOperators.LSHR, shift).and(0xF)
+                        .convert(VectorOperators.I2F, 0)).fma(d3, m3);
+                int xi = xb + j;
+                FloatVector x = FloatVector.fromArray(FLOATS, x0, o0 + xi);
+                c00 = w0.fma(x, c00); c10 = w1.fma(x, c10); c20 = w2.fma(x, c20); c30 = w3.fma(x, c30);
+                x = FloatVector.fromArray(FLOATS, x1, o1 + xi);
+                c01 = w0.fma(x, c01); c11 = w1.fma(x, c11); c21 = w2.fma(x, c21); c31 = w3.fma(x, c31);
+                x = FloatVector.fromArray(FLOATS, x2, o2 + xi);
+                c02 = w0.fma(x, c02); c12 = w1.fma(x, c12); c22 = w2.fma(x, c22); c32 = w3.fma(x, c32);
+                x = FloatVector.fromArray(FLOATS, x3, o3 + xi);
+                c03 = w0.fma(x, c03); c13 = w1.fma(x, c13); c23 = w2.fma(x, c23); c33 = w3.fma(x, c33);
+            }
         }
         // written out here rather than by a helper: vectors passed to a call that is not inlined get boxed
         out[t0 * outStride + r0] = c00.reduceLanes(ADD); out[t1 * outStride + r0] = c01.reduceLanes(ADD);

@@ -1,7 +1,6 @@
 package dev.parley.inference.tensor;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -15,6 +14,11 @@ import static jdk.incubator.vector.VectorOperators.ADD;
  * its high nibbles; value = (d*scale) * q - (dmin*min). Activations: Q8_K.
  */
 final class Q4_KMatrix extends WeightMatrix {
+    /** Bytes per super-block: half d, half dmin, scales[12], then qs[128]. */
+    static final int BLOCK_BYTES = 144;
+    /** Offset of qs in a super-block. */
+    static final int QUANTS = 16;
+
     Q4_KMatrix(MemorySegment data, int rows, int cols) {
         super(data, rows, cols);
     }
@@ -33,7 +37,7 @@ final class Q4_KMatrix extends WeightMatrix {
     public void dequantizeRow(int row, float[] dst, int dstOffset) {
         long base = rowOffset(row);
         for (int sb = 0; sb < blocks; sb++) {
-            long off = base + 144L * sb;
+            long off = base + (long) sb * BLOCK_BYTES;
             float d = Numbers.f16(data, off);
             float min = Numbers.f16(data, off + 2);
             int o = dstOffset + 256 * sb;
@@ -42,7 +46,7 @@ final class Q4_KMatrix extends WeightMatrix {
                 float d1 = d * (sm0 & 0xFF), m1 = min * (sm0 >> 8);
                 float d2 = d * (sm1 & 0xFF), m2 = min * (sm1 >> 8);
                 for (int l = 0; l < 32; l++) {
-                    int q = Numbers.u8(data, off + 16 + 32 * g + l);
+                    int q = Numbers.u8(data, off + QUANTS + 32 * g + l);
                     dst[o + 64 * g + l] = d1 * (q & 0xF) - m1;
                     dst[o + 64 * g + 32 + l] = d2 * (q >> 4) - m2;
                 }
@@ -51,32 +55,34 @@ final class Q4_KMatrix extends WeightMatrix {
     }
 
     @Override
-    public float dot(int row, float[] x, int xOffset) {
+    float vectorDot(int row, float[] x, int xOffset) {
         long base = rowOffset(row, x, xOffset);
-        FloatVector acc = FloatVector.zero(F), accM = FloatVector.zero(F);
+        FloatVector acc = FloatVector.zero(FLOATS), accM = FloatVector.zero(FLOATS);
         for (int sb = 0; sb < blocks; sb++) {
-            long off = base + 144L * sb;
+            long off = base + (long) sb * BLOCK_BYTES;
             float d = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off));
             float dmin = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off + 2));
             long scales = KQuants.packed(data, off + 4, false), mins = KQuants.packed(data, off + 4, true);
             for (int g = 0; g < 4; g++) {
                 int sm0 = (int) (scales >>> (16 * g)) & 0xFF | ((int) (mins >>> (16 * g)) & 0xFF) << 8;
                 int sm1 = (int) (scales >>> (16 * g + 8)) & 0xFF | ((int) (mins >>> (16 * g + 8)) & 0xFF) << 8;
-                long qo = off + 16 + 32 * g;
+                long qo = off + QUANTS + 32 * g;
                 int xi = xOffset + 256 * sb + 64 * g;
-                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, data, qo, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, data, qo + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                FloatVector xa = FloatVector.fromArray(F, x, xi), xb = FloatVector.fromArray(F, x, xi + 16);
-                FloatVector xc = FloatVector.fromArray(F, x, xi + 32), xd = FloatVector.fromArray(F, x, xi + 48);
-                FloatVector tLo = ((FloatVector) q0.and(0xF).convert(VectorOperators.I2F, 0)).mul(xa);
-                tLo = ((FloatVector) q1.and(0xF).convert(VectorOperators.I2F, 0)).fma(xb, tLo);
-                FloatVector tHi = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(xc);
-                tHi = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xd, tHi);
-                acc = tLo.fma(FloatVector.broadcast(F, d * (sm0 & 0xFF)), acc);
-                acc = tHi.fma(FloatVector.broadcast(F, d * (sm1 & 0xFF)), acc);
-                // the -min of every value contributes -min * sum(x) per sub-block
-                accM = xa.add(xb).fma(FloatVector.broadcast(F, dmin * (sm0 >> 8)), accM);
-                accM = xc.add(xd).fma(FloatVector.broadcast(F, dmin * (sm1 >> 8)), accM);
+                for (int s = 0; s < 16; s += LANES) {
+                    IntVector q0 = Simd.unsignedBytes(data, qo + s);
+                    IntVector q1 = Simd.unsignedBytes(data, qo + 16 + s);
+                    FloatVector xa = FloatVector.fromArray(FLOATS, x, xi + s), xb = FloatVector.fromArray(FLOATS, x, xi + 16 + s);
+                    FloatVector xc = FloatVector.fromArray(FLOATS, x, xi + 32 + s), xd = FloatVector.fromArray(FLOATS, x, xi + 48 + s);
+                    FloatVector tLo = ((FloatVector) q0.and(0xF).convert(VectorOperators.I2F, 0)).mul(xa);
+                    tLo = ((FloatVector) q1.and(0xF).convert(VectorOperators.I2F, 0)).fma(xb, tLo);
+                    FloatVector tHi = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(xc);
+                    tHi = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xd, tHi);
+                    acc = tLo.fma(FloatVector.broadcast(FLOATS, d * (sm0 & 0xFF)), acc);
+                    acc = tHi.fma(FloatVector.broadcast(FLOATS, d * (sm1 & 0xFF)), acc);
+                    // the -min of every value contributes -min * sum(x) per sub-block
+                    accM = xa.add(xb).fma(FloatVector.broadcast(FLOATS, dmin * (sm0 >> 8)), accM);
+                    accM = xc.add(xd).fma(FloatVector.broadcast(FLOATS, dmin * (sm1 >> 8)), accM);
+                }
             }
         }
         return acc.sub(accM).reduceLanes(VectorOperators.ADD);
@@ -87,36 +93,38 @@ final class Q4_KMatrix extends WeightMatrix {
      * part from the activation's bsums; result += (d*dx) * sumi - (dmin*dx) * sum(min * bsums).
      */
     @Override
-    public float dot(int row, QuantizedActivation x) {
+    float vectorDot(int row, QuantizedActivation x) {
         checkActivation(x);
         long base = rowOffset(row);
         short[] a = x.q16;
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc = FloatVector.zero(FLOATS);
         float sumMin = 0f;
         for (int sb = 0; sb < blocks; sb++) {
-            long off = base + 144L * sb;
-            IntVector accI = IntVector.zero(I);
+            long off = base + (long) sb * BLOCK_BYTES;
+            IntVector accI = IntVector.zero(INTS);
             int summ = 0;
             long scales = KQuants.packed(data, off + 4, false), mins = KQuants.packed(data, off + 4, true);
             for (int g = 0; g < 4; g++) {
                 int sm0 = (int) (scales >>> (16 * g)) & 0xFF | ((int) (mins >>> (16 * g)) & 0xFF) << 8;
                 int sm1 = (int) (scales >>> (16 * g + 8)) & 0xFF | ((int) (mins >>> (16 * g + 8)) & 0xFF) << 8;
-                long qo = off + 16 + 32 * g;
+                long qo = off + QUANTS + 32 * g;
                 int ai = 256 * sb + 64 * g;
-                ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B, data, qo, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B, data, qo + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                // 4-bit x 8-bit, two per lane: fits int16; widened before the 6-bit scale multiply
-                ShortVector pLo = q0.and((short) 0xF).mul(ShortVector.fromArray(S, a, ai))
-                        .add(q1.and((short) 0xF).mul(ShortVector.fromArray(S, a, ai + 16)));
-                ShortVector pHi = q0.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, a, ai + 32))
-                        .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, a, ai + 48)));
-                accI = ((IntVector) pLo.convertShape(VectorOperators.S2I, I, 0)).mul(sm0 & 0xFF).add(accI);
-                accI = ((IntVector) pHi.convertShape(VectorOperators.S2I, I, 0)).mul(sm1 & 0xFF).add(accI);
+                for (int s = 0; s < 16; s += LANES) {
+                    ShortVector q0 = Simd.unsignedByteShorts(data, qo + s);
+                    ShortVector q1 = Simd.unsignedByteShorts(data, qo + 16 + s);
+                    // 4-bit x 8-bit, two per lane: fits int16; widened before the 6-bit scale multiply
+                    ShortVector pLo = q0.and((short) 0xF).mul(ShortVector.fromArray(SHORTS, a, ai + s))
+                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(SHORTS, a, ai + 16 + s)));
+                    ShortVector pHi = q0.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SHORTS, a, ai + 32 + s))
+                            .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SHORTS, a, ai + 48 + s)));
+                    accI = ((IntVector) pLo.convertShape(VectorOperators.S2I, INTS, 0)).mul(sm0 & 0xFF).add(accI);
+                    accI = ((IntVector) pHi.convertShape(VectorOperators.S2I, INTS, 0)).mul(sm1 & 0xFF).add(accI);
+                }
                 int bs = 16 * sb + 4 * g;
                 summ += (sm0 >> 8) * (x.bsums[bs] + x.bsums[bs + 1]) + (sm1 >> 8) * (x.bsums[bs + 2] + x.bsums[bs + 3]);
             }
             float dx = x.d[sb];
-            acc = ((FloatVector) accI.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, off)) * dx), acc);
+            acc = ((FloatVector) accI.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(Numbers.LE_SHORT, off)) * dx), acc);
             sumMin += Float.float16ToFloat(data.get(Numbers.LE_SHORT, off + 2)) * dx * summ;
         }
         return acc.reduceLanes(VectorOperators.ADD) - sumMin;
@@ -138,56 +146,56 @@ final class Q4_KMatrix extends WeightMatrix {
         float[] acc = SCRATCH.get();
         java.util.Arrays.fill(acc, 0, ACC_FLOATS, 0f);
         for (int sb = 0; sb < blocks; sb++) {
-            long o0 = b0 + 144L * sb, o1 = b1 + 144L * sb, o2 = b2 + 144L * sb, o3 = b3 + 144L * sb;
+            long o0 = b0 + (long) sb * BLOCK_BYTES, o1 = b1 + (long) sb * BLOCK_BYTES, o2 = b2 + (long) sb * BLOCK_BYTES, o3 = b3 + (long) sb * BLOCK_BYTES;
             long sc0 = KQuants.packed(data, o0 + 4, false), sc1 = KQuants.packed(data, o1 + 4, false);
             long sc2 = KQuants.packed(data, o2 + 4, false), sc3 = KQuants.packed(data, o3 + 4, false);
-            FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
             FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
             for (int j = 0; j < 8; j++) { // sub-block j: the low (even j) or high nibbles of qs[32 * (j / 2) ..]
                 int shift = 4 * (j & 1);
-                FloatVector s0 = FloatVector.broadcast(F, (float) (sc0 >>> 8 * j & 0xFF)), s1 = FloatVector.broadcast(F, (float) (sc1 >>> 8 * j & 0xFF));
-                FloatVector s2 = FloatVector.broadcast(F, (float) (sc2 >>> 8 * j & 0xFF)), s3 = FloatVector.broadcast(F, (float) (sc3 >>> 8 * j & 0xFF));
-                for (int p = 0; p < 2; p++) {
-                    long q = 16 + 32 * (j >> 1) + 16 * p;
-                    int ai = 256 * sb + 32 * j + 16 * p;
-                    FloatVector w0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o0 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                FloatVector s0 = FloatVector.broadcast(FLOATS, (float) (sc0 >>> 8 * j & 0xFF)), s1 = FloatVector.broadcast(FLOATS, (float) (sc1 >>> 8 * j & 0xFF));
+                FloatVector s2 = FloatVector.broadcast(FLOATS, (float) (sc2 >>> 8 * j & 0xFF)), s3 = FloatVector.broadcast(FLOATS, (float) (sc3 >>> 8 * j & 0xFF));
+                for (int p = 0; p < 32; p += LANES) {
+                    long q = QUANTS + 32 * (j >> 1) + p;
+                    int ai = 256 * sb + 32 * j + p;
+                    FloatVector w0 = ((FloatVector) Simd.unsignedBytes(data, o0 + q)
                             .lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0);
-                    FloatVector w1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o1 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                    FloatVector w1 = ((FloatVector) Simd.unsignedBytes(data, o1 + q)
                             .lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1);
-                    FloatVector w2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o2 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                    FloatVector w2 = ((FloatVector) Simd.unsignedBytes(data, o2 + q)
                             .lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).mul(s2);
-                    FloatVector w3 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o3 + q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                    FloatVector w3 = ((FloatVector) Simd.unsignedBytes(data, o3 + q)
                             .lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0)).mul(s3);
                     FloatVector x;
-                    x = FloatVector.fromArray(F, a0, ai);
+                    x = FloatVector.fromArray(FLOATS, a0, ai);
                     c00 = w0.fma(x, c00); c10 = w1.fma(x, c10); c20 = w2.fma(x, c20); c30 = w3.fma(x, c30);
-                    x = FloatVector.fromArray(F, a1, ai);
+                    x = FloatVector.fromArray(FLOATS, a1, ai);
                     c01 = w0.fma(x, c01); c11 = w1.fma(x, c11); c21 = w2.fma(x, c21); c31 = w3.fma(x, c31);
-                    x = FloatVector.fromArray(F, a2, ai);
+                    x = FloatVector.fromArray(FLOATS, a2, ai);
                     c02 = w0.fma(x, c02); c12 = w1.fma(x, c12); c22 = w2.fma(x, c22); c32 = w3.fma(x, c32);
-                    x = FloatVector.fromArray(F, a3, ai);
+                    x = FloatVector.fromArray(FLOATS, a3, ai);
                     c03 = w0.fma(x, c03); c13 = w1.fma(x, c13); c23 = w2.fma(x, c23); c33 = w3.fma(x, c33);
                 }
             }
             float d0 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, o0)), d1 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, o1));
             float d2 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, o2)), d3 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, o3));
             float e0 = x0.d[sb], e1 = x1.d[sb], e2 = x2.d[sb], e3 = x3.d[sb];
-            c00.fma(FloatVector.broadcast(F, d0 * e0), FloatVector.fromArray(F, acc, 0)).intoArray(acc, 0);
-            c01.fma(FloatVector.broadcast(F, d0 * e1), FloatVector.fromArray(F, acc, 16)).intoArray(acc, 16);
-            c02.fma(FloatVector.broadcast(F, d0 * e2), FloatVector.fromArray(F, acc, 32)).intoArray(acc, 32);
-            c03.fma(FloatVector.broadcast(F, d0 * e3), FloatVector.fromArray(F, acc, 48)).intoArray(acc, 48);
-            c10.fma(FloatVector.broadcast(F, d1 * e0), FloatVector.fromArray(F, acc, 64)).intoArray(acc, 64);
-            c11.fma(FloatVector.broadcast(F, d1 * e1), FloatVector.fromArray(F, acc, 80)).intoArray(acc, 80);
-            c12.fma(FloatVector.broadcast(F, d1 * e2), FloatVector.fromArray(F, acc, 96)).intoArray(acc, 96);
-            c13.fma(FloatVector.broadcast(F, d1 * e3), FloatVector.fromArray(F, acc, 112)).intoArray(acc, 112);
-            c20.fma(FloatVector.broadcast(F, d2 * e0), FloatVector.fromArray(F, acc, 128)).intoArray(acc, 128);
-            c21.fma(FloatVector.broadcast(F, d2 * e1), FloatVector.fromArray(F, acc, 144)).intoArray(acc, 144);
-            c22.fma(FloatVector.broadcast(F, d2 * e2), FloatVector.fromArray(F, acc, 160)).intoArray(acc, 160);
-            c23.fma(FloatVector.broadcast(F, d2 * e3), FloatVector.fromArray(F, acc, 176)).intoArray(acc, 176);
-            c30.fma(FloatVector.broadcast(F, d3 * e0), FloatVector.fromArray(F, acc, 192)).intoArray(acc, 192);
-            c31.fma(FloatVector.broadcast(F, d3 * e1), FloatVector.fromArray(F, acc, 208)).intoArray(acc, 208);
-            c32.fma(FloatVector.broadcast(F, d3 * e2), FloatVector.fromArray(F, acc, 224)).intoArray(acc, 224);
-            c33.fma(FloatVector.broadcast(F, d3 * e3), FloatVector.fromArray(F, acc, 240)).intoArray(acc, 240);
+            c00.fma(FloatVector.broadcast(FLOATS, d0 * e0), FloatVector.fromArray(FLOATS, acc, 0)).intoArray(acc, 0);
+            c01.fma(FloatVector.broadcast(FLOATS, d0 * e1), FloatVector.fromArray(FLOATS, acc, 16)).intoArray(acc, 16);
+            c02.fma(FloatVector.broadcast(FLOATS, d0 * e2), FloatVector.fromArray(FLOATS, acc, 32)).intoArray(acc, 32);
+            c03.fma(FloatVector.broadcast(FLOATS, d0 * e3), FloatVector.fromArray(FLOATS, acc, 48)).intoArray(acc, 48);
+            c10.fma(FloatVector.broadcast(FLOATS, d1 * e0), FloatVector.fromArray(FLOATS, acc, 64)).intoArray(acc, 64);
+            c11.fma(FloatVector.broadcast(FLOATS, d1 * e1), FloatVector.fromArray(FLOATS, acc, 80)).intoArray(acc, 80);
+            c12.fma(FloatVector.broadcast(FLOATS, d1 * e2), FloatVector.fromArray(FLOATS, acc, 96)).intoArray(acc, 96);
+            c13.fma(FloatVector.broadcast(FLOATS, d1 * e3), FloatVector.fromArray(FLOATS, acc, 112)).intoArray(acc, 112);
+            c20.fma(FloatVector.broadcast(FLOATS, d2 * e0), FloatVector.fromArray(FLOATS, acc, 128)).intoArray(acc, 128);
+            c21.fma(FloatVector.broadcast(FLOATS, d2 * e1), FloatVector.fromArray(FLOATS, acc, 144)).intoArray(acc, 144);
+            c22.fma(FloatVector.broadcast(FLOATS, d2 * e2), FloatVector.fromArray(FLOATS, acc, 160)).intoArray(acc, 160);
+            c23.fma(FloatVector.broadcast(FLOATS, d2 * e3), FloatVector.fromArray(FLOATS, acc, 176)).intoArray(acc, 176);
+            c30.fma(FloatVector.broadcast(FLOATS, d3 * e0), FloatVector.fromArray(FLOATS, acc, 192)).intoArray(acc, 192);
+            c31.fma(FloatVector.broadcast(FLOATS, d3 * e1), FloatVector.fromArray(FLOATS, acc, 208)).intoArray(acc, 208);
+            c32.fma(FloatVector.broadcast(FLOATS, d3 * e2), FloatVector.fromArray(FLOATS, acc, 224)).intoArray(acc, 224);
+            c33.fma(FloatVector.broadcast(FLOATS, d3 * e3), FloatVector.fromArray(FLOATS, acc, 240)).intoArray(acc, 240);
             minPart(acc, 256, o0, x0, sb);
             minPart(acc, 257, o0, x1, sb);
             minPart(acc, 258, o0, x2, sb);
@@ -205,22 +213,22 @@ final class Q4_KMatrix extends WeightMatrix {
             minPart(acc, 270, o3, x2, sb);
             minPart(acc, 271, o3, x3, sb);
         }
-        out[t0 * outStride + r0] = FloatVector.fromArray(F, acc, 0).reduceLanes(ADD) - acc[256];
-        out[t1 * outStride + r0] = FloatVector.fromArray(F, acc, 16).reduceLanes(ADD) - acc[257];
-        out[t2 * outStride + r0] = FloatVector.fromArray(F, acc, 32).reduceLanes(ADD) - acc[258];
-        out[t3 * outStride + r0] = FloatVector.fromArray(F, acc, 48).reduceLanes(ADD) - acc[259];
-        out[t0 * outStride + r1] = FloatVector.fromArray(F, acc, 64).reduceLanes(ADD) - acc[260];
-        out[t1 * outStride + r1] = FloatVector.fromArray(F, acc, 80).reduceLanes(ADD) - acc[261];
-        out[t2 * outStride + r1] = FloatVector.fromArray(F, acc, 96).reduceLanes(ADD) - acc[262];
-        out[t3 * outStride + r1] = FloatVector.fromArray(F, acc, 112).reduceLanes(ADD) - acc[263];
-        out[t0 * outStride + r2] = FloatVector.fromArray(F, acc, 128).reduceLanes(ADD) - acc[264];
-        out[t1 * outStride + r2] = FloatVector.fromArray(F, acc, 144).reduceLanes(ADD) - acc[265];
-        out[t2 * outStride + r2] = FloatVector.fromArray(F, acc, 160).reduceLanes(ADD) - acc[266];
-        out[t3 * outStride + r2] = FloatVector.fromArray(F, acc, 176).reduceLanes(ADD) - acc[267];
-        out[t0 * outStride + r3] = FloatVector.fromArray(F, acc, 192).reduceLanes(ADD) - acc[268];
-        out[t1 * outStride + r3] = FloatVector.fromArray(F, acc, 208).reduceLanes(ADD) - acc[269];
-        out[t2 * outStride + r3] = FloatVector.fromArray(F, acc, 224).reduceLanes(ADD) - acc[270];
-        out[t3 * outStride + r3] = FloatVector.fromArray(F, acc, 240).reduceLanes(ADD) - acc[271];
+        out[t0 * outStride + r0] = FloatVector.fromArray(FLOATS, acc, 0).reduceLanes(ADD) - acc[256];
+        out[t1 * outStride + r0] = FloatVector.fromArray(FLOATS, acc, 16).reduceLanes(ADD) - acc[257];
+        out[t2 * outStride + r0] = FloatVector.fromArray(FLOATS, acc, 32).reduceLanes(ADD) - acc[258];
+        out[t3 * outStride + r0] = FloatVector.fromArray(FLOATS, acc, 48).reduceLanes(ADD) - acc[259];
+        out[t0 * outStride + r1] = FloatVector.fromArray(FLOATS, acc, 64).reduceLanes(ADD) - acc[260];
+        out[t1 * outStride + r1] = FloatVector.fromArray(FLOATS, acc, 80).reduceLanes(ADD) - acc[261];
+        out[t2 * outStride + r1] = FloatVector.fromArray(FLOATS, acc, 96).reduceLanes(ADD) - acc[262];
+        out[t3 * outStride + r1] = FloatVector.fromArray(FLOATS, acc, 112).reduceLanes(ADD) - acc[263];
+        out[t0 * outStride + r2] = FloatVector.fromArray(FLOATS, acc, 128).reduceLanes(ADD) - acc[264];
+        out[t1 * outStride + r2] = FloatVector.fromArray(FLOATS, acc, 144).reduceLanes(ADD) - acc[265];
+        out[t2 * outStride + r2] = FloatVector.fromArray(FLOATS, acc, 160).reduceLanes(ADD) - acc[266];
+        out[t3 * outStride + r2] = FloatVector.fromArray(FLOATS, acc, 176).reduceLanes(ADD) - acc[267];
+        out[t0 * outStride + r3] = FloatVector.fromArray(FLOATS, acc, 192).reduceLanes(ADD) - acc[268];
+        out[t1 * outStride + r3] = FloatVector.fromArray(FLOATS, acc, 208).reduceLanes(ADD) - acc[269];
+        out[t2 * outStride + r3] = FloatVector.fromArray(FLOATS, acc, 224).reduceLanes(ADD) - acc[270];
+        out[t3 * outStride + r3] = FloatVector.fromArray(FLOATS, acc, 240).reduceLanes(ADD) - acc[271];
     }
 
     /** dot's min term of one pair and super-block: (dmin * dx) * sum over sub-blocks of min * (sum of its 32 quants). */

@@ -2,7 +2,6 @@ package dev.parley.inference.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -34,10 +33,10 @@ final class Q6_KMatrix extends WeightMatrix {
     public void dequantizeRow(int row, float[] dst, int dstOffset) {
         long base = rowOffset(row);
         for (int sb = 0; sb < blocks; sb++) {
-            long off = base + 210L * sb;
-            float d = Numbers.f16(data, off + 208);
+            long off = base + (long) sb * BLOCK_BYTES;
+            float d = Numbers.f16(data, off + SCALE_D);
             for (int n = 0; n < 2; n++) {
-                long ql = off + 64 * n, qh = off + 128 + 32 * n, sc = off + 192 + 8 * n;
+                long ql = off + 64 * n, qh = off + HIGH_BITS + 32 * n, sc = off + SCALES + 8 * n;
                 int o = dstOffset + 256 * sb + 128 * n;
                 for (int l = 0; l < 32; l++) {
                     int is = l / 16;
@@ -70,28 +69,35 @@ final class Q6_KMatrix extends WeightMatrix {
         return 2;
     }
 
+    /** Bytes per super-block: ql[128], qh[64], int8 scales[16], half d. */
+    static final int BLOCK_BYTES = 210;
+    /** Offsets of qh, the scales and d in a super-block. */
+    static final int HIGH_BITS = 128, SCALES = 192, SCALE_D = 208;
+
+    /**
+     * 16-value chunk j (0..7) of a 128-value half: low nibbles of ql[0..32) (j = 0, 1), of ql[32..64) (2, 3), high
+     * nibbles of ql[0..32) (4, 5) and of ql[32..64) (6, 7), with bits 2*(j/2) of qh on top, scale j; decoded here
+     * {@code LANES} values at a time in column order.
+     */
     @Override
     void decodeFolded(int row, float[] dst, int off) {
         long base = rowOffset(row);
         java.util.Objects.checkFromIndexSize(off, cols, dst.length);
         for (int sb = 0; sb < blocks; sb++) {
-            long k = base + 210L * sb;
-            float d = Float.float16ToFloat(data.get(Numbers.LE_SHORT, k + 208));
+            long k = base + (long) sb * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(Numbers.LE_SHORT, k + SCALE_D));
             for (int n = 0; n < 2; n++) {
-                for (int c = 0; c < 2; c++) {
-                    long ql = k + 64 * n + 16 * c, qh = k + 128 + 32 * n + 16 * c, sc = k + 192 + 8 * n + c;
-                    int o = off + 256 * sb + 128 * n + 16 * c;
-                    IntVector a = (IntVector) ByteVector.fromMemorySegment(B, data, ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector b = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    ((FloatVector) a.and(0xF).or(h.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0))
-                            .mul(d * data.get(ValueLayout.JAVA_BYTE, sc)).intoArray(dst, o);
-                    ((FloatVector) b.and(0xF).or(h.and(0xC).lanewise(VectorOperators.LSHL, 2)).sub(32).convert(VectorOperators.I2F, 0))
-                            .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 2)).intoArray(dst, o + 32);
-                    ((FloatVector) a.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
-                            .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 4)).intoArray(dst, o + 64);
-                    ((FloatVector) b.lanewise(VectorOperators.LSHR, 4).or(h.and(0xC0).lanewise(VectorOperators.LSHR, 2)).sub(32).convert(VectorOperators.I2F, 0))
-                            .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 6)).intoArray(dst, o + 96);
+                long ql = k + 64 * n, qh = k + HIGH_BITS + 32 * n, sc = k + SCALES + 8 * n;
+                int o = off + 256 * sb + 128 * n;
+                for (int j = 0; j < 8; j++) {
+                    int kind = j >> 1, nibbleShift = 4 * (kind >> 1), highShift = 2 * kind;
+                    long q = ql + 32 * (kind & 1) + 16 * (j & 1), h = qh + 16 * (j & 1);
+                    float scale = d * data.get(ValueLayout.JAVA_BYTE, sc + j);
+                    for (int s = 0; s < 16; s += LANES) {
+                        IntVector v = Simd.unsignedBytes(data, q + s).lanewise(VectorOperators.LSHR, nibbleShift).and(0xF)
+                                .or(Simd.unsignedBytes(data, h + s).lanewise(VectorOperators.LSHR, highShift).and(3).lanewise(VectorOperators.LSHL, 4));
+                        ((FloatVector) v.sub(32).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(dst, o + 16 * j + s);
+                    }
                 }
             }
         }
@@ -102,47 +108,36 @@ final class Q6_KMatrix extends WeightMatrix {
      * times the activation's q * d, one FMA per 16 values in column order (the order the panel uses).
      */
     @Override
-    public float dot(int row, QuantizedActivation x) {
+    float vectorDot(int row, QuantizedActivation x) {
         checkActivation(x);
         return dotFolded(rowOffset(row), x.scaled, 0);
     }
 
     @Override
-    public float dot(int row, float[] x, int xOffset) {
+    float vectorDot(int row, float[] x, int xOffset) {
         return dotFolded(rowOffset(row, x, xOffset), x, xOffset);
     }
 
+    /** The chunks of {@link #decodeFolded}, each multiplied with the activation as it is decoded. */
     private float dotFolded(long base, float[] xs, int xo) {
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc = FloatVector.zero(FLOATS);
         for (int sb = 0; sb < blocks; sb++) {
-            long off = base + 210L * sb;
-            float d = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off + 208));
+            long off = base + (long) sb * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off + SCALE_D));
             for (int n = 0; n < 2; n++) {
-                long ql = off + 64 * n, qh = off + 128 + 32 * n, sc = off + 192 + 8 * n;
+                long ql = off + 64 * n, qh = off + HIGH_BITS + 32 * n, sc = off + SCALES + 8 * n;
                 int xi = xo + 256 * sb + 128 * n;
-                IntVector a0 = (IntVector) ByteVector.fromMemorySegment(B, data, ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector b0 = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector h0 = (IntVector) ByteVector.fromMemorySegment(B, data, qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector a1 = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector b1 = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector h1 = (IntVector) ByteVector.fromMemorySegment(B, data, qh + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                // 16-value chunk j of this half uses scale j: q1 of l 0..15, q1 of l 16..31, q2 ..., q4 of l 16..31
-                acc = ((FloatVector) a0.and(0xF).or(h0.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0))
-                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc)).fma(FloatVector.fromArray(F, xs, xi), acc);
-                acc = ((FloatVector) a1.and(0xF).or(h1.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0))
-                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 1)).fma(FloatVector.fromArray(F, xs, xi + 16), acc);
-                acc = ((FloatVector) b0.and(0xF).or(h0.and(0xC).lanewise(VectorOperators.LSHL, 2)).sub(32).convert(VectorOperators.I2F, 0))
-                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 2)).fma(FloatVector.fromArray(F, xs, xi + 32), acc);
-                acc = ((FloatVector) b1.and(0xF).or(h1.and(0xC).lanewise(VectorOperators.LSHL, 2)).sub(32).convert(VectorOperators.I2F, 0))
-                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 3)).fma(FloatVector.fromArray(F, xs, xi + 48), acc);
-                acc = ((FloatVector) a0.lanewise(VectorOperators.LSHR, 4).or(h0.and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
-                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 4)).fma(FloatVector.fromArray(F, xs, xi + 64), acc);
-                acc = ((FloatVector) a1.lanewise(VectorOperators.LSHR, 4).or(h1.and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
-                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 5)).fma(FloatVector.fromArray(F, xs, xi + 80), acc);
-                acc = ((FloatVector) b0.lanewise(VectorOperators.LSHR, 4).or(h0.and(0xC0).lanewise(VectorOperators.LSHR, 2)).sub(32).convert(VectorOperators.I2F, 0))
-                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 6)).fma(FloatVector.fromArray(F, xs, xi + 96), acc);
-                acc = ((FloatVector) b1.lanewise(VectorOperators.LSHR, 4).or(h1.and(0xC0).lanewise(VectorOperators.LSHR, 2)).sub(32).convert(VectorOperators.I2F, 0))
-                        .mul(d * data.get(ValueLayout.JAVA_BYTE, sc + 7)).fma(FloatVector.fromArray(F, xs, xi + 112), acc);
+                for (int j = 0; j < 8; j++) {
+                    int kind = j >> 1, nibbleShift = 4 * (kind >> 1), highShift = 2 * kind;
+                    long q = ql + 32 * (kind & 1) + 16 * (j & 1), h = qh + 16 * (j & 1);
+                    float scale = d * data.get(ValueLayout.JAVA_BYTE, sc + j);
+                    for (int s = 0; s < 16; s += LANES) {
+                        IntVector v = Simd.unsignedBytes(data, q + s).lanewise(VectorOperators.LSHR, nibbleShift).and(0xF)
+                                .or(Simd.unsignedBytes(data, h + s).lanewise(VectorOperators.LSHR, highShift).and(3).lanewise(VectorOperators.LSHL, 4));
+                        acc = ((FloatVector) v.sub(32).convert(VectorOperators.I2F, 0)).mul(scale)
+                                .fma(FloatVector.fromArray(FLOATS, xs, xi + 16 * j + s), acc);
+                    }
+                }
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);

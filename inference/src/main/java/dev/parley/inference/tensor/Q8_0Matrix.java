@@ -1,6 +1,7 @@
 package dev.parley.inference.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -10,7 +11,8 @@ import static jdk.incubator.vector.VectorOperators.ADD;
 
 /**
  * Q8_0: blocks of 32 values = half d, int8 qs[32]; value = qs * d. Activations: Q8_0. A folded format: every kernel
- * multiplies qs * d (exact in float) with the activation's q * d, so B=1, the 4x4 tile and the panel agree bit for bit.
+ * multiplies qs * d (exact in float) with the activation's q * d, lane by lane in column order, so B=1, the 4x4 tile
+ * and the panel agree bit for bit at any vector width.
  */
 final class Q8_0Matrix extends WeightMatrix {
     Q8_0Matrix(MemorySegment data, int rows, int cols) {
@@ -27,13 +29,18 @@ final class Q8_0Matrix extends WeightMatrix {
         return GgmlType.Q8_0;
     }
 
+    /** Bytes per block: the half scale, then 32 int8 quants. */
+    static final int BLOCK_BYTES = 34;
+    /** Offset of the quants in a block. */
+    static final int QUANTS = 2;
+
     @Override
     public void dequantizeRow(int row, float[] dst, int dstOffset) {
         long base = rowOffset(row);
         for (int b = 0; b < blocks; b++) {
-            long off = base + 34L * b;
+            long off = base + (long) b * BLOCK_BYTES;
             float d = Numbers.f16(data, off);
-            for (int j = 0; j < 32; j++) dst[dstOffset + 32 * b + j] = data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off + 2 + j) * d;
+            for (int j = 0; j < 32; j++) dst[dstOffset + 32 * b + j] = data.get(ValueLayout.JAVA_BYTE, off + QUANTS + j) * d;
         }
     }
 
@@ -47,39 +54,49 @@ final class Q8_0Matrix extends WeightMatrix {
         long base = rowOffset(row);
         Objects.checkFromIndexSize(off, cols, dst.length);
         for (int b = 0; b < blocks; b++) {
-            long k = base + 34L * b;
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, k)));
-            ((FloatVector) ByteVector.fromMemorySegment(B, data, k + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, off + 32 * b);
-            ((FloatVector) ByteVector.fromMemorySegment(B, data, k + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, off + 32 * b + 16);
+            long k = base + (long) b * BLOCK_BYTES + QUANTS;
+            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(Numbers.LE_SHORT, k - QUANTS)));
+            for (int g = 0; g < 32; g += BYTES.length()) {
+                ByteVector q = ByteVector.fromMemorySegment(BYTES, data, k + g, LE);
+                for (int p = 0; p < Simd.BYTE_PARTS; p++) {
+                    ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, p)).mul(d).intoArray(dst, off + 32 * b + g + p * LANES);
+                }
+            }
         }
     }
 
     @Override
-    public float dot(int row, float[] x, int xOffset) {
+    float vectorDot(int row, float[] x, int xOffset) {
         return dotFolded(rowOffset(row, x, xOffset), x, xOffset);
     }
 
     /** ggml_vec_dot_q8_0_q8_0's numbers (qw*dw times qx*dx, see {@link QuantizedActivation#scaled}), folded. */
     @Override
-    public float dot(int row, QuantizedActivation x) {
+    float vectorDot(int row, QuantizedActivation x) {
         checkActivation(x);
         return dotFolded(rowOffset(row), x.scaled, 0);
     }
 
     /**
-     * Each block's two 16-value halves (two 128-bit loads, each widened to 16 floats: kernels.md found them faster
-     * than one 256-bit load + part 1) scaled by d, then one FMA each with the activation.
+     * Each block's quants in loads of one byte per float lane (two 128-bit loads at 16 lanes, which kernels.md found
+     * faster than one 256-bit load + part 1; four 64-bit loads at 8 lanes, as kernels-avx2.md's best AVX2 kernel;
+     * four 64-bit loads feeding two conversions each at 4 lanes), widened to floats, scaled by d, then one FMA each
+     * with the activation, in column order. The block offset comes from the int block index: a separately
+     * incremented long offset costs +55% in bounds checks on AVX2.
      */
     private float dotFolded(long base, float[] x, int xo) {
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc = FloatVector.zero(FLOATS);
         for (int b = 0; b < blocks; b++) {
-            long off = base + 34L * b;
+            long off = base + (long) b * BLOCK_BYTES;
             int xi = xo + 32 * b;
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, off)));
-            FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(B, data, off + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-            FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(B, data, off + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-            acc = w0.fma(FloatVector.fromArray(F, x, xi), acc);
-            acc = w1.fma(FloatVector.fromArray(F, x, xi + 16), acc);
+            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(Numbers.LE_SHORT, off)));
+            for (int g = 0; g < 32; g += BYTES.length()) {
+                ByteVector q = ByteVector.fromMemorySegment(BYTES, data, off + QUANTS + g, LE);
+                for (int p = 0; p < Simd.BYTE_PARTS; p++) {
+                    FloatVector w = ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, p)).mul(d);
+                    acc = w.fma(FloatVector.fromArray(FLOATS, x, xi + g + p * LANES), acc);
+                }
+            }
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -104,36 +121,35 @@ final class Q8_0Matrix extends WeightMatrix {
                        int t0, int t1, int t2, int t3, float[] out, int outStride) {
         int r1 = nth(r0, 1, nr), r2 = nth(r0, 2, nr), r3 = nth(r0, 3, nr);
         long b0 = rowOffset(r0), b1 = rowOffset(r1), b2 = rowOffset(r2), b3 = rowOffset(r3);
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
         for (int b = 0; b < blocks; b++) {
-            long k = 34L * b;
-            int xi = 32 * b;
-            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, b0 + k)));
-            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, b1 + k)));
-            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, b2 + k)));
-            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat(data.get(Numbers.LE_SHORT, b3 + k)));
-            FloatVector w0l = ((FloatVector) ByteVector.fromMemorySegment(B, data, b0 + k + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
-            FloatVector w0h = ((FloatVector) ByteVector.fromMemorySegment(B, data, b0 + k + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
-            FloatVector w1l = ((FloatVector) ByteVector.fromMemorySegment(B, data, b1 + k + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
-            FloatVector w1h = ((FloatVector) ByteVector.fromMemorySegment(B, data, b1 + k + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
-            FloatVector w2l = ((FloatVector) ByteVector.fromMemorySegment(B, data, b2 + k + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
-            FloatVector w2h = ((FloatVector) ByteVector.fromMemorySegment(B, data, b2 + k + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
-            FloatVector w3l = ((FloatVector) ByteVector.fromMemorySegment(B, data, b3 + k + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
-            FloatVector w3h = ((FloatVector) ByteVector.fromMemorySegment(B, data, b3 + k + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
-
-            FloatVector xl = FloatVector.fromArray(F, x0, o0 + xi), xh = FloatVector.fromArray(F, x0, o0 + xi + 16);
-            c00 = w0h.fma(xh, w0l.fma(xl, c00)); c10 = w1h.fma(xh, w1l.fma(xl, c10));
-            c20 = w2h.fma(xh, w2l.fma(xl, c20)); c30 = w3h.fma(xh, w3l.fma(xl, c30));
-            xl = FloatVector.fromArray(F, x1, o1 + xi); xh = FloatVector.fromArray(F, x1, o1 + xi + 16);
-            c01 = w0h.fma(xh, w0l.fma(xl, c01)); c11 = w1h.fma(xh, w1l.fma(xl, c11));
-            c21 = w2h.fma(xh, w2l.fma(xl, c21)); c31 = w3h.fma(xh, w3l.fma(xl, c31));
-            xl = FloatVector.fromArray(F, x2, o2 + xi); xh = FloatVector.fromArray(F, x2, o2 + xi + 16);
-            c02 = w0h.fma(xh, w0l.fma(xl, c02)); c12 = w1h.fma(xh, w1l.fma(xl, c12));
-            c22 = w2h.fma(xh, w2l.fma(xl, c22)); c32 = w3h.fma(xh, w3l.fma(xl, c32));
-            xl = FloatVector.fromArray(F, x3, o3 + xi); xh = FloatVector.fromArray(F, x3, o3 + xi + 16);
-            c03 = w0h.fma(xh, w0l.fma(xl, c03)); c13 = w1h.fma(xh, w1l.fma(xl, c13));
-            c23 = w2h.fma(xh, w2l.fma(xl, c23)); c33 = w3h.fma(xh, w3l.fma(xl, c33));
+            long k = (long) b * BLOCK_BYTES;
+            int xb = 32 * b;
+            FloatVector d0 = FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(Numbers.LE_SHORT, b0 + k)));
+            FloatVector d1 = FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(Numbers.LE_SHORT, b1 + k)));
+            FloatVector d2 = FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(Numbers.LE_SHORT, b2 + k)));
+            FloatVector d3 = FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(Numbers.LE_SHORT, b3 + k)));
+            for (int g = 0; g < 32; g += BYTES.length()) {
+                long q = k + QUANTS + g;
+                ByteVector q0 = ByteVector.fromMemorySegment(BYTES, data, b0 + q, LE), q1 = ByteVector.fromMemorySegment(BYTES, data, b1 + q, LE);
+                ByteVector q2 = ByteVector.fromMemorySegment(BYTES, data, b2 + q, LE), q3 = ByteVector.fromMemorySegment(BYTES, data, b3 + q, LE);
+                for (int p = 0; p < Simd.BYTE_PARTS; p++) {
+                    int xi = xb + g + p * LANES;
+                    FloatVector w0 = ((FloatVector) q0.convertShape(VectorOperators.B2F, FLOATS, p)).mul(d0);
+                    FloatVector w1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, FLOATS, p)).mul(d1);
+                    FloatVector w2 = ((FloatVector) q2.convertShape(VectorOperators.B2F, FLOATS, p)).mul(d2);
+                    FloatVector w3 = ((FloatVector) q3.convertShape(VectorOperators.B2F, FLOATS, p)).mul(d3);
+                    FloatVector x = FloatVector.fromArray(FLOATS, x0, o0 + xi);
+                    c00 = w0.fma(x, c00); c10 = w1.fma(x, c10); c20 = w2.fma(x, c20); c30 = w3.fma(x, c30);
+                    x = FloatVector.fromArray(FLOATS, x1, o1 + xi);
+                    c01 = w0.fma(x, c01); c11 = w1.fma(x, c11); c21 = w2.fma(x, c21); c31 = w3.fma(x, c31);
+                    x = FloatVector.fromArray(FLOATS, x2, o2 + xi);
+                    c02 = w0.fma(x, c02); c12 = w1.fma(x, c12); c22 = w2.fma(x, c22); c32 = w3.fma(x, c32);
+                    x = FloatVector.fromArray(FLOATS, x3, o3 + xi);
+                    c03 = w0.fma(x, c03); c13 = w1.fma(x, c13); c23 = w2.fma(x, c23); c33 = w3.fma(x, c33);
+                }
+            }
         }
         // written out here rather than by a helper: vectors passed to a call that is not inlined get boxed
         out[t0 * outStride + r0] = c00.reduceLanes(ADD); out[t1 * outStride + r0] = c01.reduceLanes(ADD);

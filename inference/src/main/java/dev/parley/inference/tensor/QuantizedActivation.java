@@ -1,10 +1,7 @@
 package dev.parley.inference.tensor;
 
 import java.util.Objects;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -108,35 +105,46 @@ public final class QuantizedActivation {
     private void quantizeQ8(float[] x, int offset, int length, boolean withSum) {
         for (int b = 0; b < length / 32; b++) {
             int base = offset + b * 32, o = b * 32;
-            FloatVector x0 = FloatVector.fromArray(F, x, base), x1 = FloatVector.fromArray(F, x, base + 16);
-            float amax = x0.abs().max(x1.abs()).reduceLanes(VectorOperators.MAX); // exact in any order
+            float amax = 0f;
+            if (Simd.VECTORIZED) {
+                FloatVector m = FloatVector.zero(FLOATS);
+                for (int j = 0; j < 32; j += Simd.LANES) m = m.max(FloatVector.fromArray(FLOATS, x, base + j).abs());
+                amax = m.reduceLanes(VectorOperators.MAX); // exact in any order
+            } else {
+                for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[base + j]));
+            }
             float dd = amax / 127.f;
             float id = amax != 0f ? 127.f / amax : 0f;
-            // rint by adding and removing 1.5 * 2^23: exact round-to-nearest-even for |v| < 2^22; then the saturation
-            FloatVector q0 = x0.mul(id).add(ROUND).sub(ROUND).max(-128f).min(127f);
-            FloatVector q1 = x1.mul(id).add(ROUND).sub(ROUND).max(-128f).min(127f);
-            q0.intoArray(values, o);
-            q1.intoArray(values, o + 16);
-            IntVector i0 = (IntVector) q0.convert(VectorOperators.F2I, 0), i1 = (IntVector) q1.convert(VectorOperators.F2I, 0);
-            ((ShortVector) i0.convertShape(VectorOperators.I2S, S16, 0)).intoArray(q16, o);
-            ((ShortVector) i1.convertShape(VectorOperators.I2S, S16, 0)).intoArray(q16, o + 16);
-            ((ByteVector) i0.convertShape(VectorOperators.I2B, B16, 0)).intoArray(q8, o);
-            ((ByteVector) i1.convertShape(VectorOperators.I2B, B16, 0)).intoArray(q8, o + 16);
             dBits[b] = Numbers.toF16(dd);
             d[b] = Float.float16ToFloat(dBits[b]);
-            q0.mul(d[b]).intoArray(scaled, o);
-            q1.mul(d[b]).intoArray(scaled, o + 16);
+            // rint by adding and removing 1.5 * 2^23: exact round-to-nearest-even for |v| < 2^22; then the saturation
+            if (Simd.VECTORIZED) {
+                for (int j = 0; j < 32; j += Simd.LANES) {
+                    FloatVector q = FloatVector.fromArray(FLOATS, x, base + j).mul(id).add(ROUND).sub(ROUND).max(-128f).min(127f);
+                    q.intoArray(values, o + j);
+                    q.mul(d[b]).intoArray(scaled, o + j);
+                }
+            } else {
+                for (int j = 0; j < 32; j++) {
+                    values[o + j] = Math.min(127f, Math.max(-128f, x[base + j] * id + ROUND - ROUND));
+                    scaled[o + j] = values[o + j] * d[b];
+                }
+            }
+            int sum = 0;
+            for (int j = o; j < o + 32; j++) {
+                int q = (int) values[j];
+                q16[j] = (short) q;
+                q8[j] = (byte) q;
+                sum += q;
+            }
             if (withSum) {
-                int sum = i0.add(i1).reduceLanes(VectorOperators.ADD);
                 sBits[b] = Numbers.toF16(dd * (float) sum);
                 s[b] = Float.float16ToFloat(sBits[b]);
             }
         }
     }
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> FLOATS = Simd.FLOATS;
     private static final float ROUND = 0x1.8p23f;
 
     /**

@@ -3,10 +3,7 @@ package dev.parley.inference.tensor;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Objects;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
@@ -20,14 +17,17 @@ import static jdk.incubator.vector.VectorOperators.ADD;
  * {@link #dot(int, QuantizedActivation)} reproduces ggml's CPU mat-mul: the activation is first converted to
  * {@link #activationType()} and each block's integer dot is scaled as in {@code ggml_vec_dot_<type>_<vec_dot_type>}.
  *
- * <p>The kernels are written for 512-bit vectors (16 float lanes), the width measured best on the target
- * machine; on narrower hardware they stay correct but run emulated.
+ * <p>The kernels take their species from {@link Simd}, the machine's preferred vector width, and are written for
+ * 4, 8 or 16 float lanes. When the JVM offers no native vectors ({@link Simd#VECTORIZED} false) the public products
+ * take a scalar path instead: the weights dequantized row by row and summed in column order.
  */
 public abstract class WeightMatrix {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
-    static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    static final VectorSpecies<Float> FLOATS = Simd.FLOATS;
+    static final VectorSpecies<Integer> INTS = Simd.INTS;
+    static final VectorSpecies<Short> SHORTS = Simd.SHORTS;
+    static final VectorSpecies<Byte> BYTES = Simd.BYTES;
+    /** Float lanes per vector: 4, 8 or 16, see {@link Simd}. */
+    static final int LANES = Simd.LANES;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     final MemorySegment data;
@@ -101,7 +101,13 @@ public abstract class WeightMatrix {
     public abstract void dequantizeRow(int row, float[] dst, int dstOffset);
 
     /** Dot of one row with F32 activations (weights dequantized on the fly, F32 math). */
-    public abstract float dot(int row, float[] x, int xOffset);
+    public final float dot(int row, float[] x, int xOffset) {
+        if (!Simd.VECTORIZED) return scalarDot(row, x, xOffset);
+        return vectorDot(row, x, xOffset);
+    }
+
+    /** {@link #dot(int, float[], int)} with this format's vector kernel. */
+    abstract float vectorDot(int row, float[] x, int xOffset);
 
     /**
      * The activation format ggml's CPU backend uses for this weight type (ggml's vec_dot_type): F32 for F32, F16
@@ -113,7 +119,38 @@ public abstract class WeightMatrix {
      * ggml-compatible dot: {@code x} was made by {@code QuantizedActivation.quantize(activationType(), ...)}; integer
      * dot per block then scaled, as ggml_vec_dot_&lt;type&gt;_&lt;vec_dot_type&gt; does.
      */
-    public abstract float dot(int row, QuantizedActivation x);
+    public final float dot(int row, QuantizedActivation x) {
+        if (!Simd.VECTORIZED) {
+            checkActivation(x);
+            return scalarDot(row, x);
+        }
+        return vectorDot(row, x);
+    }
+
+    /** {@link #dot(int, QuantizedActivation)} with this format's vector kernel. */
+    abstract float vectorDot(int row, QuantizedActivation x);
+
+    /** {@link #dot(int, QuantizedActivation)} without native vectors: {@link #scalarDot(int, float[], int)} on the activation's values. */
+    float scalarDot(int row, QuantizedActivation x) {
+        return scalarDot(row, x.format() == GgmlType.F32 || x.format() == GgmlType.F16 || x.format() == GgmlType.BF16 ? x.values : x.scaled, 0);
+    }
+
+    /**
+     * The scalar path without native vectors: the row dequantized exactly, then one float sum in column order. For
+     * the ggml-compatible product {@code x} is the activation's dequantized values (q * d), so the result matches
+     * ggml's integer sums up to float rounding.
+     */
+    final float scalarDot(int row, float[] x, int xOffset) {
+        Objects.checkFromIndexSize(xOffset, cols, x.length);
+        float[] w = SCALAR_ROW.get();
+        if (w.length < cols) SCALAR_ROW.set(w = new float[cols]);
+        dequantizeRow(row, w, 0);
+        float sum = 0f;
+        for (int i = 0; i < cols; i++) sum += w[i] * x[xOffset + i];
+        return sum;
+    }
+
+    private static final ThreadLocal<float[]> SCALAR_ROW = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * {@code out[r] = dot(r, ...)} for r in [rowFrom, rowTo): the F32 path on {@code x} when {@code qx} is null,
@@ -140,6 +177,10 @@ public abstract class WeightMatrix {
     public void matmul(QuantizedActivation[] xs, int n, float[] out, int outStride, int rowFrom, int rowTo) {
         checkBatch(n, out, outStride, rowFrom, rowTo);
         for (int t = 0; t < n; t++) checkActivation(xs[t]);
+        if (!Simd.VECTORIZED) {
+            for (int t = 0; t < n; t++) for (int r = rowFrom; r < rowTo; r++) out[t * outStride + r] = dot(r, xs[t]);
+            return;
+        }
         if (folded() && n >= panelMin()) {
             PanelScratch ps = PANEL.get().fit(n, cols);
             for (int t = 0; t < n; t++) {
@@ -164,6 +205,10 @@ public abstract class WeightMatrix {
     public void matmul(float[] x, int xStride, int n, float[] out, int outStride, int rowFrom, int rowTo) {
         checkBatch(n, out, outStride, rowFrom, rowTo);
         if (n > 0) Objects.checkFromIndexSize(0, (long) (n - 1) * xStride + cols, x.length);
+        if (!Simd.VECTORIZED) {
+            for (int t = 0; t < n; t++) for (int r = rowFrom; r < rowTo; r++) out[t * outStride + r] = dot(r, x, t * xStride);
+            return;
+        }
         if (folded() && n >= panelMin()) {
             PanelScratch ps = PANEL.get().fit(n, cols);
             for (int t = 0; t < n; t++) {
@@ -185,9 +230,11 @@ public abstract class WeightMatrix {
 
     /**
      * Activation rows from which a format's batched product decodes weights once into an f32 panel instead of once
-     * per 4 rows in registers: from 8 rows the decode saved outweighs writing and re-reading the panel.
+     * per 4 rows in registers: with 512-bit vectors (32 registers) from 8 rows the decode saved outweighs writing
+     * and re-reading the panel. Narrower machines have 16 vector registers (AVX2, SSE) and the direct 4x4 tile's 16
+     * accumulators plus 4 decoded weight vectors spill (kernels-avx2.md), so they use the panel from 2 rows.
      */
-    static final int PANEL_MIN = 8;
+    static final int PANEL_MIN = LANES == 16 ? 8 : 2;
 
     /** Activation rows from which this format uses the panel; formats without a 4x4 register tile start earlier. */
     int panelMin() {
@@ -239,8 +286,18 @@ public abstract class WeightMatrix {
             for (int t = 0; t < n; t += 4) {
                 int nt = Math.min(4, n - t);
                 int t1 = nth(t, 1, nt), t2 = nth(t, 2, nt), t3 = nth(t, 3, nt);
-                panelTile(p, cols, ps.x[t], ps.x[t1], ps.x[t2], ps.x[t3], ps.xOff[t], ps.xOff[t1], ps.xOff[t2], ps.xOff[t3],
-                        r, nth(r, 1, nr), nth(r, 2, nr), nth(r, 3, nr), t, t1, t2, t3, out, outStride);
+                if (LANES == 16) {
+                    panelTile(p, cols, ps.x[t], ps.x[t1], ps.x[t2], ps.x[t3], ps.xOff[t], ps.xOff[t1], ps.xOff[t2], ps.xOff[t3],
+                            r, nth(r, 1, nr), nth(r, 2, nr), nth(r, 3, nr), t, t1, t2, t3, out, outStride);
+                } else {
+                    // 16 registers: two 2x4 tiles (8 accumulators, 2 weight vectors, 1 activation) instead of one 4x4
+                    panelTile2(p, 0, cols, ps.x[t], ps.x[t1], ps.x[t2], ps.x[t3], ps.xOff[t], ps.xOff[t1], ps.xOff[t2], ps.xOff[t3],
+                            r, nth(r, 1, nr), t, t1, t2, t3, out, outStride);
+                    if (nr > 2) {
+                        panelTile2(p, 2 * cols, cols, ps.x[t], ps.x[t1], ps.x[t2], ps.x[t3], ps.xOff[t], ps.xOff[t1], ps.xOff[t2],
+                                ps.xOff[t3], nth(r, 2, nr), nth(r, 3, nr), t, t1, t2, t3, out, outStride);
+                    }
+                }
             }
         }
     }
@@ -248,19 +305,19 @@ public abstract class WeightMatrix {
     /** 4 panel rows x 4 activation rows in f32, 16 accumulators; lane order as every folded kernel's. */
     private static void panelTile(float[] p, int cols, float[] x0, float[] x1, float[] x2, float[] x3, int o0, int o1, int o2, int o3,
                                   int r0, int r1, int r2, int r3, int t0, int t1, int t2, int t3, float[] out, int outStride) {
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
         int p1 = cols, p2 = 2 * cols, p3 = 3 * cols;
-        for (int i = 0; i < cols; i += 16) {
-            FloatVector w0 = FloatVector.fromArray(F, p, i), w1 = FloatVector.fromArray(F, p, p1 + i);
-            FloatVector w2 = FloatVector.fromArray(F, p, p2 + i), w3 = FloatVector.fromArray(F, p, p3 + i);
-            FloatVector x = FloatVector.fromArray(F, x0, o0 + i);
+        for (int i = 0; i < cols; i += LANES) {
+            FloatVector w0 = FloatVector.fromArray(FLOATS, p, i), w1 = FloatVector.fromArray(FLOATS, p, p1 + i);
+            FloatVector w2 = FloatVector.fromArray(FLOATS, p, p2 + i), w3 = FloatVector.fromArray(FLOATS, p, p3 + i);
+            FloatVector x = FloatVector.fromArray(FLOATS, x0, o0 + i);
             c00 = w0.fma(x, c00); c10 = w1.fma(x, c10); c20 = w2.fma(x, c20); c30 = w3.fma(x, c30);
-            x = FloatVector.fromArray(F, x1, o1 + i);
+            x = FloatVector.fromArray(FLOATS, x1, o1 + i);
             c01 = w0.fma(x, c01); c11 = w1.fma(x, c11); c21 = w2.fma(x, c21); c31 = w3.fma(x, c31);
-            x = FloatVector.fromArray(F, x2, o2 + i);
+            x = FloatVector.fromArray(FLOATS, x2, o2 + i);
             c02 = w0.fma(x, c02); c12 = w1.fma(x, c12); c22 = w2.fma(x, c22); c32 = w3.fma(x, c32);
-            x = FloatVector.fromArray(F, x3, o3 + i);
+            x = FloatVector.fromArray(FLOATS, x3, o3 + i);
             c03 = w0.fma(x, c03); c13 = w1.fma(x, c13); c23 = w2.fma(x, c23); c33 = w3.fma(x, c33);
         }
         out[t0 * outStride + r0] = c00.reduceLanes(ADD); out[t1 * outStride + r0] = c01.reduceLanes(ADD);
@@ -271,6 +328,28 @@ public abstract class WeightMatrix {
         out[t2 * outStride + r2] = c22.reduceLanes(ADD); out[t3 * outStride + r2] = c23.reduceLanes(ADD);
         out[t0 * outStride + r3] = c30.reduceLanes(ADD); out[t1 * outStride + r3] = c31.reduceLanes(ADD);
         out[t2 * outStride + r3] = c32.reduceLanes(ADD); out[t3 * outStride + r3] = c33.reduceLanes(ADD);
+    }
+
+    /** Panel rows at {@code p[pOff ..]} and {@code p[pOff + cols ..]} x 4 activation rows, 8 accumulators; lane order as {@link #panelTile}'s. */
+    private static void panelTile2(float[] p, int pOff, int cols, float[] x0, float[] x1, float[] x2, float[] x3, int o0, int o1, int o2,
+                                   int o3, int r0, int r1, int t0, int t1, int t2, int t3, float[] out, int outStride) {
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        int p1 = pOff + cols;
+        for (int i = 0; i < cols; i += LANES) {
+            FloatVector w0 = FloatVector.fromArray(FLOATS, p, pOff + i), w1 = FloatVector.fromArray(FLOATS, p, p1 + i);
+            FloatVector x = FloatVector.fromArray(FLOATS, x0, o0 + i);
+            c00 = w0.fma(x, c00); c10 = w1.fma(x, c10);
+            x = FloatVector.fromArray(FLOATS, x1, o1 + i);
+            c01 = w0.fma(x, c01); c11 = w1.fma(x, c11);
+            x = FloatVector.fromArray(FLOATS, x2, o2 + i);
+            c02 = w0.fma(x, c02); c12 = w1.fma(x, c12);
+            x = FloatVector.fromArray(FLOATS, x3, o3 + i);
+            c03 = w0.fma(x, c03); c13 = w1.fma(x, c13);
+        }
+        out[t0 * outStride + r0] = c00.reduceLanes(ADD); out[t1 * outStride + r0] = c01.reduceLanes(ADD);
+        out[t2 * outStride + r0] = c02.reduceLanes(ADD); out[t3 * outStride + r0] = c03.reduceLanes(ADD);
+        out[t0 * outStride + r1] = c10.reduceLanes(ADD); out[t1 * outStride + r1] = c11.reduceLanes(ADD);
+        out[t2 * outStride + r1] = c12.reduceLanes(ADD); out[t3 * outStride + r1] = c13.reduceLanes(ADD);
     }
 
     /**
@@ -300,7 +379,10 @@ public abstract class WeightMatrix {
         return first + Math.min(k, count - 1);
     }
 
-    /** Floats of per-thread scratch a tile kernel may use: 16 lane accumulators of 16 floats, then 16 scalars. */
+    /**
+     * Floats of per-thread scratch a tile kernel may use: 16 lane accumulators, each in a slot of 16 floats (at most
+     * {@code LANES} used), then 16 scalars.
+     */
     static final int ACC_FLOATS = 16 * 16 + 16;
     static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[ACC_FLOATS]);
 

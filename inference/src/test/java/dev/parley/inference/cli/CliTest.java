@@ -64,6 +64,24 @@ class CliTest {
     }
 
     @Test
+    void infoSystemReportsTheVectorWidthCoresAndBandwidth() throws Exception {
+        Run r = run("info", "--system", "--json");
+        assertEquals(0, r.exit, r.err);
+        JsonNode info = TestJson.parse(r.out);
+        JsonNode vector = info.get("vector_width");
+        int preferred = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        assertEquals(preferred, vector.get("jvm_preferred_bits").getIntValue(), r.out);
+        assertEquals(preferred >= 128, vector.get("native").getBooleanValue(), r.out);
+        if (preferred >= 128) assertEquals(Math.min(512, preferred), vector.get("bits").getIntValue(), r.out);
+        assertEquals(Runtime.getRuntime().availableProcessors(), info.get("cores").getIntValue());
+        assertTrue(info.get("read_bandwidth_gbs").getDoubleValue() > 0, r.out);
+        Run text = run("info", "--system");
+        assertTrue(text.out.contains("float lanes") || text.out.contains("scalar kernels"), text.out);
+        assertEquals(2, run("info").exit, "neither a model nor --system");
+        assertEquals(2, run("info", stories(), "--system").exit, "both");
+    }
+
+    @Test
     void tokenizeTextAndBatch() throws Exception {
         Run r = run("tokenize", "--model", stories(), "--text", "Once upon a time", "--json");
         assertEquals(0, r.exit, r.err);

@@ -12,6 +12,7 @@ import io.micronaut.json.tree.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,5 +98,8 @@ class ForgeAndBenchTest {
         long layerValues = 2L * 256 * 256 + 2L * 256 * 128 + 3L * 256 * 512;
         assertEquals((2 * layerValues + 600L * 256) / 32 * 34, j.get("weights_bytes").getLongValue());
         assertEquals(j.get("aggregate_decode_tokens_per_s").getDoubleValue(), j.get("aggregate_decode_by_batch").get("3").getDoubleValue());
+        JsonNode vector = j.get("vector");
+        assertEquals(FloatVector.SPECIES_PREFERRED.vectorBitSize(), vector.get("jvm_preferred_bits").getIntValue(), r.out());
+        assertEquals(vector.get("bits").getIntValue() / 32, vector.get("float_lanes").getIntValue(), r.out());
     }
 }

@@ -75,6 +75,23 @@ class SchedulerTest {
         }
     }
 
+    private static Sequence sequence(int id) {
+        var params = SamplingParams.builder().temperature(0).maxTokens(100).ignoreEos(true).build();
+        return new Sequence(id, new GenerationRequest(new int[] {1, 2 + id % 50, 3}, params), IGNORE, seq -> {});
+    }
+
+    /** Runs the first step of everything queued with made-up logits (every sequence samples token 5). */
+    private static void prefillAll(Scheduler scheduler, int sequences) {
+        StepPlan prefill = scheduler.schedule();
+        assertEquals(sequences, prefill.entries().size(), "every prompt fits in the first step");
+        float[] logits = new float[model.config().vocabSize()];
+        logits[5] = 1;
+        float[][] byEntry = new float[sequences][];
+        Arrays.fill(byEntry, logits);
+        scheduler.update(prefill, StepOutput.of(byEntry));
+        assertEquals(sequences, scheduler.runningCount());
+    }
+
     @Test
     void aDecodeStepReadsEachRunningSequenceAConstantNumberOfTimes() {
         int sequences = 256;
@@ -82,18 +99,8 @@ class SchedulerTest {
         var blocks = new BlockManager(4 * sequences, EngineConfig.DEFAULT_BLOCK_SIZE);
         var running = new CountingList();
         var scheduler = new Scheduler(model, config, blocks, running);
-        var params = SamplingParams.builder().temperature(0).maxTokens(100).ignoreEos(true).build();
-        for (int i = 0; i < sequences; i++) {
-            scheduler.add(new Sequence(i, new GenerationRequest(new int[] {1, 2 + i % 50, 3}, params), IGNORE, seq -> {}));
-        }
-        StepPlan prefill = scheduler.schedule();
-        assertEquals(sequences, prefill.entries().size(), "every prompt fits in the first step");
-        float[] logits = new float[model.config().vocabSize()];
-        logits[5] = 1; // greedy: every sequence samples token 5
-        float[][] byEntry = new float[sequences][];
-        Arrays.fill(byEntry, logits);
-        scheduler.update(prefill, StepOutput.of(byEntry));
-        assertEquals(sequences, scheduler.runningCount());
+        for (int i = 0; i < sequences; i++) scheduler.add(sequence(i));
+        prefillAll(scheduler, sequences);
 
         running.reads = 0;
         StepPlan decode = scheduler.schedule();
@@ -103,5 +110,22 @@ class SchedulerTest {
         List<Integer> tokens = new ArrayList<>();
         for (StepPlan.Entry entry : decode.entries()) tokens.add(entry.seq().tokens()[entry.seq().computedTokens()]);
         assertTrue(tokens.stream().allMatch(t -> t == 5), "each decodes the token sampled from the made-up logits");
+    }
+
+    @Test
+    void anAbortedSequenceLeavesTheNextPlanAndReturnsItsBlocks() {
+        var blocks = new BlockManager(8, EngineConfig.DEFAULT_BLOCK_SIZE);
+        var scheduler = new Scheduler(model, new EngineConfig(2, 2, 64, MatmulMode.GGML), blocks);
+        Sequence kept = sequence(1), aborted = sequence(2);
+        scheduler.add(kept);
+        scheduler.add(aborted);
+        prefillAll(scheduler, 2);
+        assertEquals(6, blocks.freeBlocks(), "one block each");
+        scheduler.abort(aborted);
+        assertTrue(aborted.isDone());
+        StepPlan next = scheduler.schedule();
+        assertEquals(List.of(kept), next.entries().stream().map(StepPlan.Entry::seq).toList());
+        assertEquals(1, scheduler.runningCount());
+        assertEquals(7, blocks.freeBlocks(), "the aborted sequence's block is free again");
     }
 }

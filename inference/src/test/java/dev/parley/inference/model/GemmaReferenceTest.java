@@ -169,7 +169,9 @@ class GemmaReferenceTest {
                 for (int d = 0; d < DIM; d++) x[i][d] += attnOut[i][d];
                 double[] h = rms(x[i], t.get(p + "ffn_norm.weight"));
                 double[] g = matvec(t.get(p + "ffn_gate.weight"), h, FFN), u = matvec(t.get(p + "ffn_up.weight"), h, FFN);
-                for (int f = 0; f < FFN; f++) g[f] = 0.5 * g[f] * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g[f] + 0.044715 * g[f] * g[f] * g[f]))) * u[f];
+                for (int f = 0; f < FFN; f++) {
+                    g[f] = 0.5 * g[f] * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g[f] + 0.044715 * g[f] * g[f] * g[f]))) * u[f];
+                }
                 double[] ff = rms(matvec(t.get(p + "ffn_down.weight"), g, DIM), t.get(p + "post_ffw_norm.weight"));
                 for (int d = 0; d < DIM; d++) x[i][d] += ff[d];
             }

@@ -112,6 +112,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         err.printf("parley serve: listening on http://%s:%d (ready once the model is loaded)%n", host, bound);
         err.printf("parley serve: loading model %s (%d MiB) ...%n", model, Files.size(model) >> 20);
+        err.println("parley serve: kernels use " + dev.parley.inference.tensor.Simd.describe());
         long t0 = System.nanoTime();
         ServingModel served;
         try {
