@@ -28,6 +28,15 @@ public abstract class WeightMatrix {
     static final VectorSpecies<Byte> BYTES = Simd.BYTES;
     /** Float lanes per vector: 4, 8 or 16, see {@link Simd}. */
     static final int LANES = Simd.LANES;
+
+    /** System property that makes every batch size compute a row's products bit for bit alike ({@link #BATCH_INVARIANT}). */
+    public static final String BATCH_INVARIANT_PROPERTY = "parley.batch-invariant";
+    /**
+     * Whether single-row products use the folded kernels too, so a sequence's logits do not depend on how many other
+     * sequences share its step (vLLM's VLLM_BATCH_INVARIANT). Off by default: the unfolded single-row kernels of the
+     * formats that have one (Q8_0) are faster, and differ from the batched ones only in float rounding.
+     */
+    public static final boolean BATCH_INVARIANT = Boolean.getBoolean(BATCH_INVARIANT_PROPERTY);
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     final MemorySegment data;
@@ -184,7 +193,7 @@ public abstract class WeightMatrix {
         if (folded() && n >= panelMin()) {
             PanelScratch ps = PANEL.get().fit(n, cols);
             for (int t = 0; t < n; t++) {
-                ps.x[t] = xs[t].scaled;
+                ps.x[t] = xs[t].foldedValues();
                 ps.xOff[t] = 0;
             }
             panel(ps, n, out, outStride, rowFrom, rowTo);
