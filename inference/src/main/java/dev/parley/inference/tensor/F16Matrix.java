@@ -49,20 +49,9 @@ final class F16Matrix extends WeightMatrix {
         return mag.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
-    /**
-     * Folded when the rows are whole vectors: {@code dot}, the 4x4 tile and the panel then all run one FMA per vector
-     * of values in column order and agree bit for bit, so below 512 bits (16 registers) batches can use the panel's
-     * small 2x4 tiles instead of the direct 4x4 tile, whose 16 accumulators spill.
-     */
     @Override
-    boolean folded() {
-        return cols % LANES == 0;
-    }
-
-    /** At 512 bits the direct 4x4 tile reads the weights where they are; the panel would only add a copy. */
-    @Override
-    int panelMin() {
-        return LANES == 16 ? Integer.MAX_VALUE : PANEL_MIN;
+    boolean unquantized() {
+        return true;
     }
 
     @Override
