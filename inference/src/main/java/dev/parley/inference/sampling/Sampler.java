@@ -108,6 +108,25 @@ public final class Sampler {
     }
 
     /**
+     * Bans every token outside {@code allowed} (bit {@code id % 64} of word {@code id / 64}, as a constrained-decoding
+     * matcher writes it) by setting its logit to {@code -Infinity}, before {@link #sample}: bias and penalties keep
+     * it there, so no setting can pick it. Logprobs are then those of the constrained distribution.
+     */
+    public static void keepOnlyAllowed(float[] logits, long[] allowed) {
+        if (allowed.length * 64L < logits.length) {
+            throw new IllegalArgumentException("mask of " + allowed.length + " words is too short for " + logits.length + " logits");
+        }
+        for (int word = 0; word * 64 < logits.length; word++) {
+            long bits = allowed[word];
+            if (bits == -1L) continue;
+            int end = Math.min(logits.length, word * 64 + 64);
+            for (int id = word * 64; id < end; id++) {
+                if ((bits >>> (id & 63) & 1L) == 0) logits[id] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    /**
      * Log-probabilities of the last {@link #sample}, or null when {@code logprobs} is 0 or nothing was sampled yet.
      * They are the log-softmax of the logits after logit bias and penalties, but before top-k/top-p/min-p and
      * temperature, like OpenAI's: they describe what the model (as steered by the request) thinks of each token,

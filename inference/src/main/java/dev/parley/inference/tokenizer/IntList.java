@@ -2,23 +2,36 @@ package dev.parley.inference.tokenizer;
 
 import java.util.Arrays;
 
-/** A growable list of ints, to collect token ids without boxing. */
-final class IntList {
+/** A growable list of ints, to collect token ids (and grammar tables) without boxing. */
+public final class IntList {
     private int[] values = new int[16];
     private int size;
 
-    void add(int v) {
+    public void add(int v) {
         if (size == values.length) values = Arrays.copyOf(values, size * 2);
         values[size++] = v;
     }
 
-    void addAll(int[] vs) {
+    public void addAll(int[] vs) {
         for (int v : vs) add(v);
     }
 
-    int size() { return size; }
+    public int size() { return size; }
 
-    int[] toArray() {
+    public int get(int i) {
+        return values[i];
+    }
+
+    /** Drops the elements from {@code newSize} on (a stack pop when it is {@code size() - 1}). */
+    public void truncate(int newSize) {
+        size = newSize;
+    }
+
+    public void clear() {
+        size = 0;
+    }
+
+    public int[] toArray() {
         return Arrays.copyOf(values, size);
     }
 }

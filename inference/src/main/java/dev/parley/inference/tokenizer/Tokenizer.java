@@ -80,6 +80,13 @@ public interface Tokenizer {
     /** EOS, EOT, EOM and the tokens llama.cpp treats as end-of-generation by their text ({@code <|im_end|>}, ...). */
     boolean isEndOfGeneration(int id);
 
+    /**
+     * Whether the token stands for text a model writes: NORMAL, BYTE and USER_DEFINED tokens (the last are matched in
+     * any input text, so they are text too), as opposed to CONTROL, UNKNOWN, UNUSED and UNDEFINED markers. Constrained
+     * decoding only ever allows these, plus end-of-generation once the grammar is complete.
+     */
+    boolean isText(int id);
+
     /** The raw vocabulary string of a token. */
     String tokenText(int id);
 }

@@ -69,6 +69,12 @@ abstract class VocabTokenizer implements Tokenizer {
         return id >= 0 && id < vocab.size() && vocab.eog[id];
     }
 
+    @Override public boolean isText(int id) {
+        checkId(id);
+        TokenType type = vocab.types[id];
+        return type == TokenType.NORMAL || type == TokenType.BYTE || type == TokenType.USER_DEFINED;
+    }
+
     @Override public String tokenText(int id) {
         checkId(id);
         return vocab.texts[id];
