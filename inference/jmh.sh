@@ -7,11 +7,9 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
-java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -1; }
-for home in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25* /usr/lib/jvm/*25* /usr/lib/jvm/* /opt/java/* /opt/jdk*; do
-  if [ -n "$home" ] && [ -x "$home/bin/javac" ] && [ "$(java_major "$home/bin/java")" -ge 25 ] 2>/dev/null; then export JAVA_HOME="$home"; break; fi
-done
-[ "$(java_major "${JAVA_HOME:-/nonexistent}/bin/java" 2>/dev/null || echo 0)" -ge 25 ] 2>/dev/null || { echo "jmh.sh: needs a JDK 25 or newer; set JAVA_HOME" >&2; exit 2; }
+. "$ROOT/bin/find-jdk.sh"
+JAVA_HOME="$(find_jdk)" || { echo "jmh.sh: needs a JDK 25 or newer; set JAVA_HOME" >&2; exit 2; }
+export JAVA_HOME
 cd "$ROOT"
 ./mvnw -B -q -pl inference test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/jmh.classpath >&2
 CP="inference/target/test-classes:inference/target/classes:$(cat inference/target/jmh.classpath)"

@@ -42,20 +42,8 @@ if [ -n "$URL" ] && [ ${#SERVE_ARGS[@]} -gt 0 ]; then
   echo "run.sh: --serve-arg needs --model (run.sh does not start the server behind --url)" >&2; usage
 fi
 
-# The same JDK search as the root `parley` script: JAVA_HOME if it is 25+, else the usual install folders.
-java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -1; }
-find_jdk() {
-  local candidates=() d home v
-  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
-  for d in /usr/lib/jvm/temurin-25* /usr/lib/jvm/*25* /usr/lib/jvm/* /opt/java/* /opt/jdk*; do [ -d "$d" ] && candidates+=("$d"); done
-  for home in "${candidates[@]}"; do
-    if [ -x "$home/bin/java" ] && [ -x "$home/bin/javac" ]; then
-      v="$(java_major "$home/bin/java")"
-      if [ -n "$v" ] && [ "$v" -ge 25 ]; then echo "$home"; return 0; fi
-    fi
-  done
-  return 1
-}
+# The JDK search every script shares: JAVA_HOME if it is 25+, else the usual install folders.
+. "$ROOT/bin/find-jdk.sh"
 JAVA_HOME="$(find_jdk)" || { echo "run.sh: needs a JDK 25 or newer; set JAVA_HOME" >&2; exit 2; }
 export JAVA_HOME
 

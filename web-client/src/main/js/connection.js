@@ -5,10 +5,13 @@ const PING_INTERVAL_MS = 25_000;
 const MAX_BACKOFF_MS = 10_000;
 
 export class ChatConnection extends EventTarget {
-  /** @param {() => string} urlProvider called at every (re)connect, so a changed API key takes effect */
-  constructor(urlProvider) {
+  /**
+   * @param {() => {url: string, protocols: string[]}} targetProvider called at every (re)connect, so a changed API key
+   *     takes effect; it throws when the settings cannot make a connection (the message is shown)
+   */
+  constructor(targetProvider) {
     super();
-    this.urlProvider = urlProvider;
+    this.targetProvider = targetProvider;
     this.socket = null;
     this.state = 'closed';
     this.hello = null;
@@ -25,9 +28,16 @@ export class ChatConnection extends EventTarget {
       this.socket.onclose = null;
       this.socket.close();
     }
+    let target;
+    try {
+      target = this.targetProvider();
+    } catch (error) {
+      this.scheduleReconnect(error.message);
+      return;
+    }
     this.setState('connecting');
     let opened = false;
-    const socket = new WebSocket(this.urlProvider());
+    const socket = new WebSocket(target.url, target.protocols);
     this.socket = socket;
     socket.onopen = () => {
       opened = true;
@@ -128,11 +138,21 @@ async function diagnoseRefusedSocket() {
   }
 }
 
-/** ws(s)://host/v1/chat/ws relative to the page, with the API key as the query parameter the server accepts. */
-export function chatSocketUrl(apiKey) {
+/** Characters an HTTP token (and so a WebSocket subprotocol) may hold. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Where and how to open the chat socket: ws(s)://host/v1/chat/ws relative to the page, with the subprotocols
+ * parley.v1 and, given an API key, parley.api-key.KEY. The key goes in the Sec-WebSocket-Protocol header (the one
+ * header a browser lets a page set), never in the URL, where proxies and access logs would keep it; the server
+ * answers parley.v1, so the key is not echoed either.
+ */
+export function chatSocketTarget(apiKey) {
   const url = new URL('v1/chat/ws', window.location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.search = apiKey ? `?api_key=${encodeURIComponent(apiKey)}` : '';
+  url.search = '';
   url.hash = '';
-  return url.toString();
+  if (!apiKey) return { url: url.toString(), protocols: ['parley.v1'] };
+  if (!TOKEN.test(apiKey)) throw new Error('the API key has characters a WebSocket header cannot carry: check it in Settings');
+  return { url: url.toString(), protocols: ['parley.v1', `parley.api-key.${apiKey}`] };
 }

@@ -1,7 +1,7 @@
 // Parley's chat page: wires the connection, the stored conversations, the message list, the sidebar, the composer
 // and the settings panel together.
 
-import { ChatConnection, chatSocketUrl } from './connection.js';
+import { ChatConnection, chatSocketTarget } from './connection.js';
 import { ConversationStore, titleFrom } from './store.js';
 import { loadSettings, saveSettings, chatParams } from './settings.js';
 import { ChatController } from './chat.js';
@@ -16,7 +16,7 @@ const $ = (id) => document.getElementById(id);
 
 let settings = loadSettings();
 const store = new ConversationStore();
-const connection = new ChatConnection(() => chatSocketUrl(settings.apiKey));
+const connection = new ChatConnection(() => chatSocketTarget(settings.apiKey));
 let current = store.get(localStorage.getItem(CURRENT_KEY)) ?? store.list()[0] ?? null;
 
 const messageList = new MessageList($('messages'), {

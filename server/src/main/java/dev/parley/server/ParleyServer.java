@@ -48,7 +48,7 @@ public final class ParleyServer {
     public ParleyServer(Vertx vertx, ServerConfig config) {
         this.vertx = vertx;
         this.config = config;
-        this.metrics = new ServerMetrics(() -> chat == null ? null : chat.model().engine());
+        this.metrics = new ServerMetrics(() -> chat == null ? null : chat.model());
         // Serde's first use loads its introspection registry (seconds on a cold JVM): do it here, not on an event loop.
         Json.read(Json.write(new WsFrames.Pong()).getBytes(java.nio.charset.StandardCharsets.UTF_8), WsFrames.ClientFrame.class);
     }
@@ -62,7 +62,7 @@ public final class ParleyServer {
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/v1/chat/ws").handler(this::upgrade);
-        OpenAiApi openAi = new OpenAiApi(this::chatService, config.auth(), active);
+        OpenAiApi openAi = new OpenAiApi(this::chatService, config.auth(), config.streaming(), active);
         router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.http().maxFrameBytes()));
         router.post("/v1/*").handler(openAi::track);
         router.route("/v1/*").handler(openAi::authenticate);

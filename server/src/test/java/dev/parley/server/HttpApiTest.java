@@ -4,10 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parley.inference.engine.EngineConfig;
+import dev.parley.inference.kv.PagedKvCache;
+import dev.parley.inference.testing.Shared;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -125,5 +130,25 @@ class HttpApiTest {
                 "parley_prompt_tokens_total ", "parley_time_to_first_token_seconds_bucket", "parley_e2e_request_latency_seconds_count",
                 "parley_request_success_total{finished_reason=\"length\"}", "parley_requests_rejected_total "))
             assertTrue(r.body().contains(name), "missing " + name);
+    }
+
+    /** What the memory footprint is made of: heap (bounded by -Xmx), mapped weights and the off-heap KV cache. */
+    @Test void metricsReportHeapWeightsAndKvCacheBytes() throws Exception {
+        String body = server.get("/metrics").body();
+        assertEquals(Files.size(Shared.stories260K()), gauge(body, "parley_memory_model_weights_bytes"), "the GGUF file, mapped");
+        long blocks = server.model.engine().stats().totalBlocks();
+        EngineConfig engine = ServerConfig.forTests().engine();
+        long blockBytes = PagedKvCache.blockBytes(server.model.model().config().kvShape(), engine.kvFormat(), engine.kvBlockSize());
+        assertEquals(blocks * blockBytes, gauge(body, "parley_memory_kv_cache_bytes"));
+        long max = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax(); // this JVM's -Xmx
+        assertEquals(max, gauge(body, "parley_memory_heap_max_bytes"));
+        long used = gauge(body, "parley_memory_heap_used_bytes");
+        assertTrue(used > 0 && used <= max, "heap used " + used);
+    }
+
+    private static long gauge(String scrape, String name) {
+        for (String line : scrape.split("\n"))
+            if (line.startsWith(name + " ")) return (long) Double.parseDouble(line.substring(name.length() + 1));
+        throw new AssertionError("no gauge " + name + " in /metrics");
     }
 }

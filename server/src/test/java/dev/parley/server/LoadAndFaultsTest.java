@@ -13,6 +13,12 @@ import dev.parley.server.testing.EngineHold;
 import dev.parley.server.testing.RawWebSocket;
 import dev.parley.server.testing.TestServer;
 import dev.parley.server.testing.WsClient;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
@@ -42,6 +48,14 @@ class LoadAndFaultsTest {
         for (String line : s.server.metrics().scrape().split("\n"))
             if (line.startsWith(prefix)) return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         throw new AssertionError("no metric " + prefix);
+    }
+
+    /** Requests that ended so far, for whatever reason. */
+    private static double ended(TestServer s) {
+        double n = 0;
+        for (String line : s.server.metrics().scrape().split("\n"))
+            if (line.startsWith("parley_request_success_total{")) n += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        return n;
     }
 
     @Test void aFullQueueIsOverloadedOnTheSocketAnd429OverHttp() throws Exception {
@@ -136,7 +150,9 @@ class LoadAndFaultsTest {
                 assertEquals("length", r.done.getString("finish_reason"));
                 assertEquals(expected, r.text.toString(), "the other session's output is unchanged");
 
-                server.awaitEngineIdle(Duration.ofSeconds(20));
+                // over loopback the kernel takes ~2.7 MB of frames before the server sees the socket unwritable: on a
+                // loaded machine the engine needs a while to produce that much
+                server.awaitEngineIdle(Duration.ofSeconds(60));
                 assertEquals(cancelledBefore + 4, metric(server, "parley_request_success_total{finished_reason=\"cancelled\"}"),
                         "all four of the slow reader's requests were cancelled");
                 // reading again: the held-back text was flushed and each request ended as cancelled, well before the context filled
@@ -153,7 +169,53 @@ class LoadAndFaultsTest {
                 assertEquals(List.of("cancelled", "cancelled", "cancelled", "cancelled"), finishes);
                 assertTrue(completion < server.model.contextLength() - 20, "stopped early: " + completion + " tokens");
             }
-            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30));
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(90));
+        }
+    }
+
+    /**
+     * The SSE twin of the slow WebSocket reader: streams whose client stops reading have their requests cancelled once
+     * their connection stays unwritable for the slow-reader timeout, instead of holding an engine slot until the
+     * context is full. The client is HTTP/2 (h2c) and pauses its responses: each stream's flow-control window (64 KiB)
+     * then fills, as a TCP window does for an HTTP/1.1 reader, but quickly; over loopback TCP the kernel takes a few
+     * MiB per connection first, more than this model's whole reply.
+     */
+    @Test void anSseClientThatStopsReadingIsCancelledAfterTheSlowReaderTimeout() throws Exception {
+        int stalledStreams = 2;
+        ServerConfig config = ServerConfig.forTests().toBuilder().slowReaderTimeout(Duration.ofMillis(100)).build();
+        try (TestServer server = TestServer.start(config)) {
+            // big chunks (20 alternatives per token, with their bytes) so the backlog builds fast; EOS banned, so
+            // only the context or a cancel ends a request
+            String eos = Integer.toString(server.model.model().tokenizer().eosId());
+            Buffer body = new JsonObject().put("stream", true).put("temperature", 1).put("logprobs", true).put("top_logprobs", 20)
+                    .put("logit_bias", new JsonObject().put(eos, -100))
+                    .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "Once upon a time")))
+                    .toBuffer();
+            double cancelledBefore = metric(server, "parley_request_success_total{finished_reason=\"cancelled\"}");
+            double fullBefore = metric(server, "parley_request_success_total{finished_reason=\"context_overflow\"}");
+            double endedBefore = ended(server);
+            HttpClient client = server.vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+                    .setHttp2ClearTextUpgrade(false));
+            try {
+                for (int i = 0; i < stalledStreams; i++) {
+                    HttpClientResponse response = client.request(HttpMethod.POST, server.port, "127.0.0.1", "/v1/chat/completions")
+                            .compose(request -> request.putHeader("Content-Type", "application/json").send(body)).await();
+                    response.pause(); // and never read: the stream's window is not given back
+                    assertEquals(200, response.statusCode());
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (server.model.engine().runningCount() + ended(server) - endedBefore < stalledStreams) {
+                    assertTrue(System.nanoTime() < deadline, "the stalled streams never ran together");
+                    Thread.sleep(5);
+                }
+                server.awaitEngineIdle(Duration.ofSeconds(30));
+                assertEquals(fullBefore, metric(server, "parley_request_success_total{finished_reason=\"context_overflow\"}"),
+                        "no stalled stream ran on to the end of the context");
+                assertEquals(cancelledBefore + stalledStreams,
+                        metric(server, "parley_request_success_total{finished_reason=\"cancelled\"}"), "each stalled stream was cancelled");
+            } finally {
+                client.close().await();
+            }
         }
     }
 

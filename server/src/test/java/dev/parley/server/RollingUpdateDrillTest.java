@@ -3,11 +3,11 @@ package dev.parley.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parley.inference.testing.Shared;
 import dev.parley.server.testing.LoopbackFront;
 import dev.parley.server.testing.RawWebSocket;
 import dev.parley.server.testing.RedisServer;
 import dev.parley.server.testing.ServerProcess;
-import dev.parley.server.testing.Shared;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;

@@ -2,7 +2,6 @@ package dev.parley.inference.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Locates the read-only reference data ({@code ../shared}) through the {@code parley.shared} system property.
@@ -14,15 +13,17 @@ public final class Shared {
 
     public static Path root() {
         Path root = Path.of(System.getProperty("parley.shared", "../shared")).toAbsolutePath().normalize();
-        if (!Files.isDirectory(root.resolve("oracle"))) {
-            String msg = "reference data not found at " + root + " (set -Dparley.shared=PATH); skipping";
-            if (Boolean.getBoolean("parley.shared.required")) throw new IllegalStateException(msg.replace("; skipping", ""));
-            Assumptions.abort(msg);
-        }
+        Requirements.require(Files.isDirectory(root.resolve("oracle")), "parley.shared.required",
+                "reference data not found at " + root + " (set -Dparley.shared=PATH)");
         return root;
     }
 
     public static Path path(String relative) {
         return root().resolve(relative);
+    }
+
+    /** The tiny real model most server tests serve. */
+    public static Path stories260K() {
+        return path("models/stories260K/stories260K.gguf");
     }
 }

@@ -3,7 +3,6 @@ package dev.parley.server.chat;
 import dev.parley.inference.engine.EngineOverloadedException;
 import dev.parley.inference.engine.GenerationRequest;
 import dev.parley.inference.sampling.SamplingParams;
-import dev.parley.inference.template.TemplateException;
 import dev.parley.server.http.ServerMetrics;
 import dev.parley.server.model.ChatMessage;
 import dev.parley.server.model.ServingModel;
@@ -48,13 +47,8 @@ public final class ChatService {
 
     /** Renders and tokenizes on a worker thread; fails with context_overflow when the prompt leaves no room to generate. */
     public Future<int[]> chatPrompt(List<ChatMessage> messages) {
-        return vertx.executeBlocking(() -> {
-            try {
-                return checkFits(model.formatter().promptTokens(messages));
-            } catch (TemplateException e) { // the client's conversation is at fault, not the server
-                throw new ChatException(ErrorCode.BAD_REQUEST, "chat template: " + e.getMessage());
-            }
-        }, false);
+        // a TemplateException fails the future; ChatErrors answers it as the client's bad_request
+        return vertx.executeBlocking(() -> checkFits(model.formatter().promptTokens(messages)), false);
     }
 
     public Future<int[]> rawPrompt(String prompt) {

@@ -4,12 +4,16 @@ import dev.parley.inference.engine.Completion;
 import dev.parley.inference.engine.EngineStats;
 import dev.parley.inference.engine.FinishReason;
 import dev.parley.inference.engine.InferenceEngine;
+import dev.parley.server.model.ServingModel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -32,7 +36,9 @@ public final class ServerMetrics {
     private final Timer queueTime;
     private final Map<FinishReason, Counter> finished = new EnumMap<>(FinishReason.class);
 
-    public ServerMetrics(Supplier<InferenceEngine> engine) {
+    /** @param model the model served, or null before it is loaded */
+    public ServerMetrics(Supplier<ServingModel> model) {
+        Supplier<InferenceEngine> engine = () -> model.get() == null ? null : model.get().engine();
         Gauge.builder("parley.num_requests_running", () -> engine.get() == null ? 0 : engine.get().runningCount())
                 .description("Requests generating right now").register(registry);
         Gauge.builder("parley.num_requests_waiting", () -> engine.get() == null ? 0 : engine.get().waitingCount())
@@ -56,6 +62,16 @@ public final class ServerMetrics {
                         ms(1000), ms(2500))
                 .register(registry);
         queueTime = latency("parley.request_queue_time", "From accepting a request to the engine admitting it into the running batch");
+        // what the footprint is made of: the heap is what -Xmx bounds; weights and KV cache live outside it
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        Gauge.builder("parley.memory.heap.used", memory, m -> m.getHeapMemoryUsage().getUsed()).baseUnit(BaseUnits.BYTES)
+                .description("Java heap in use").register(registry);
+        Gauge.builder("parley.memory.heap.max", memory, m -> m.getHeapMemoryUsage().getMax()).baseUnit(BaseUnits.BYTES)
+                .description("Largest the Java heap may grow (-Xmx)").register(registry);
+        Gauge.builder("parley.memory.model.weights", model, m -> m.get() == null ? 0 : m.get().weightsBytes()).baseUnit(BaseUnits.BYTES)
+                .description("Model weights: the GGUF file, memory-mapped off the heap").register(registry);
+        Gauge.builder("parley.memory.kv.cache", model, m -> m.get() == null ? 0 : m.get().kvCacheBytes()).baseUnit(BaseUnits.BYTES)
+                .description("KV cache, allocated off the heap when the engine starts").register(registry);
         for (FinishReason r : FinishReason.values()) {
             finished.put(r, Counter.builder("parley.request_success").tag("finished_reason", wireName(r))
                     .description("Requests that ended, by why they ended").register(registry));

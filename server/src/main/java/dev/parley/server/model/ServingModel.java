@@ -3,6 +3,7 @@ package dev.parley.server.model;
 import dev.parley.inference.engine.Engine;
 import dev.parley.inference.engine.EngineConfig;
 import dev.parley.inference.engine.InferenceEngine;
+import dev.parley.inference.kv.PagedKvCache;
 import dev.parley.inference.model.Model;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,14 +15,17 @@ public final class ServingModel implements AutoCloseable {
     private final Model model;
     private final InferenceEngine engine;
     private final ChatFormatter formatter;
+    private final EngineConfig engineConfig;
 
     /** @param description what the model is, shown to users (the built-in demo model says it only continues text); or null */
-    public ServingModel(String name, String description, Model model, InferenceEngine engine, ChatFormatter formatter) {
+    private ServingModel(String name, String description, Model model, InferenceEngine engine, ChatFormatter formatter,
+                         EngineConfig engineConfig) {
         this.name = name;
         this.description = description;
         this.model = model;
         this.engine = engine;
         this.formatter = formatter;
+        this.engineConfig = engineConfig;
     }
 
     /** How a model file is served; every setting has a default, so callers set only what they mean. */
@@ -59,7 +63,8 @@ public final class ServingModel implements AutoCloseable {
                 engine.close();
                 throw e;
             }
-            return new ServingModel(options.name != null ? options.name : nameOf(path), options.description, model, engine, formatter);
+            String name = options.name != null ? options.name : nameOf(path);
+            return new ServingModel(name, options.description, model, engine, formatter, options.engine);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -78,6 +83,15 @@ public final class ServingModel implements AutoCloseable {
     public InferenceEngine engine() { return engine; }
     public ChatFormatter formatter() { return formatter; }
     public int contextLength() { return model.config().contextLength(); }
+
+    /** The weights' bytes: the GGUF file, memory-mapped outside the Java heap (resident as far as it is touched). */
+    public long weightsBytes() { return model.file().fileSize(); }
+
+    /** The KV cache's bytes, allocated outside the Java heap when the engine started. */
+    public long kvCacheBytes() {
+        long blockBytes = PagedKvCache.blockBytes(model.config().kvShape(), engineConfig.kvFormat(), engineConfig.kvBlockSize());
+        return engine.stats().totalBlocks() * blockBytes;
+    }
 
     @Override public void close() {
         engine.close();

@@ -6,17 +6,21 @@ import dev.parley.inference.engine.TokenEvent;
 import dev.parley.inference.sampling.SamplingParams;
 import dev.parley.inference.sampling.TokenLogprobs;
 import dev.parley.inference.tokenizer.Tokenizer;
+import dev.parley.server.chat.ChatErrors;
 import dev.parley.server.chat.ChatException;
 import dev.parley.server.chat.ChatService;
 import dev.parley.server.chat.ErrorCode;
 import dev.parley.server.chat.GenerationRun;
 import dev.parley.server.chat.InFlight;
 import dev.parley.server.chat.Messages;
+import dev.parley.server.chat.ReplyStream;
+import dev.parley.server.chat.SamplingRequest;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.http.ApiKeys;
 import dev.parley.server.http.Json;
 import dev.parley.server.model.ChatMessage;
 import dev.parley.server.openai.OpenAiFormat.ChatCompletionRequest;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.lang.System.Logger.Level;
@@ -35,15 +39,15 @@ import java.util.function.Supplier;
  */
 public final class OpenAiApi {
     private static final System.Logger LOG = System.getLogger(OpenAiApi.class.getName());
-    private static final int MAX_PENDING_CHARS = 1 << 20;
-
     private final Supplier<ChatService> chat;
     private final ServerConfig.Auth auth;
+    private final ServerConfig.Streaming streaming;
     private final InFlight active;
 
-    public OpenAiApi(Supplier<ChatService> chat, ServerConfig.Auth auth, InFlight active) {
+    public OpenAiApi(Supplier<ChatService> chat, ServerConfig.Auth auth, ServerConfig.Streaming streaming, InFlight active) {
         this.chat = chat;
         this.auth = auth;
+        this.streaming = streaming;
         this.active = active;
     }
 
@@ -97,7 +101,7 @@ public final class OpenAiApi {
             fail(ctx, e);
             return;
         }
-        Reply reply = new ChatReply(ctx, c, Boolean.TRUE.equals(req.stream()), includeUsage(req.streamOptions()), topLogprobs);
+        Reply reply = new ChatReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), topLogprobs);
         generate(ctx, c, c.chatPrompt(messages), params, reply);
     }
 
@@ -120,7 +124,7 @@ public final class OpenAiApi {
             fail(ctx, e);
             return;
         }
-        Reply reply = new TextReply(ctx, c, Boolean.TRUE.equals(req.stream()), includeUsage(req.streamOptions()),
+        Reply reply = new TextReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()),
                 req.logprobs() == null ? -1 : req.logprobs(), Boolean.TRUE.equals(req.echo()) ? prompt : "");
         generate(ctx, c, c.rawPrompt(prompt), params, reply);
     }
@@ -132,6 +136,11 @@ public final class OpenAiApi {
         } catch (Json.InvalidJson e) {
             throw bad(e.getMessage());
         }
+    }
+
+    /** SSE with the server's slow-reader limits when the client asked for a stream; null for one JSON reply. */
+    private ServerConfig.Streaming streamOf(Boolean stream) {
+        return Boolean.TRUE.equals(stream) ? streaming : null;
     }
 
     private static boolean includeUsage(OpenAiFormat.StreamOptions o) {
@@ -152,8 +161,8 @@ public final class OpenAiApi {
                 fail(ctx, e);
                 return;
             }
-            ctx.response().closeHandler(v -> reply.run.cancel()); // the client left: stop generating for it
-            if (reply.stream) reply.startStream();
+            ctx.response().closeHandler(v -> reply.clientLeft()); // stop generating for nobody
+            if (reply.streaming != null) reply.startStream();
         });
     }
 
@@ -196,25 +205,12 @@ public final class OpenAiApi {
     /** {@code topLogprobs}: -1 = no logprobs, else the alternatives per token (validated by the caller). */
     private static SamplingParams samplingParams(OpenAiFormat.SamplingFields r, int topLogprobs, int vocabSize) {
         if (r.n() != null && r.n() != 1) throw bad("n must be 1 (got " + r.n() + ")");
-        SamplingParams.Builder b = SamplingParams.builder();
-        // OpenAI's defaults, not llama.cpp's: temperature 1, top_p 1, no top-k/min-p, unless the client says otherwise
-        b.temperature(1f).topP(1f).topK(0).minP(0f);
         Integer max = r.tokenLimit();
-        if (max != null) {
-            if (max < 1) throw bad("max_tokens must be >= 1 (got " + max + ")");
-            b.maxTokens(max);
-        }
-        if (r.temperature() != null) {
-            if (r.temperature() > 2) throw bad("temperature must be in [0, 2] (got " + r.temperature() + ")");
-            b.temperature(r.temperature().floatValue());
-        }
-        if (r.topP() != null) b.topP(r.topP().floatValue());
-        if (r.topK() != null) b.topK(r.topK());
-        if (r.minP() != null) b.minP(r.minP().floatValue());
-        if (r.seed() != null) b.seed(r.seed());
-        if (r.presencePenalty() != null) b.presencePenalty(r.presencePenalty().floatValue());
-        if (r.frequencyPenalty() != null) b.frequencyPenalty(r.frequencyPenalty().floatValue());
-        b.stop(stops(r.stop()));
+        if (max != null && max < 1) throw bad("max_tokens must be >= 1 (got " + max + ")");
+        if (r.temperature() != null && r.temperature() > 2) throw bad("temperature must be in [0, 2] (got " + r.temperature() + ")");
+        SamplingRequest b = SamplingRequest.openAiDefaults().maxTokens(max).temperature(r.temperature()).topP(r.topP())
+                .topK(r.topK()).minP(r.minP()).seed(r.seed()).presencePenalty(r.presencePenalty())
+                .frequencyPenalty(r.frequencyPenalty()).stop(stops(r.stop()));
         if (r.logitBias() != null) {
             Map<Integer, Float> bias = new HashMap<>();
             for (var e : r.logitBias().entrySet()) {
@@ -232,11 +228,7 @@ public final class OpenAiApi {
         }
         // the engine reports the chosen token's logprob only when asked for >= 1 alternative
         if (topLogprobs >= 0) b.logprobs(Math.max(1, topLogprobs));
-        try {
-            return b.build();
-        } catch (IllegalArgumentException e) {
-            throw bad(e.getMessage());
-        }
+        return b.build();
     }
 
     private static List<String> stops(Object stop) {
@@ -251,27 +243,32 @@ public final class OpenAiApi {
     }
 
     /**
-     * One completion being produced: collects it for a JSON reply, or streams it as SSE chunks (coalescing text while
-     * the client is behind). The subclasses give the two endpoints' body shapes.
+     * One completion being produced: collects it for a JSON reply, or streams it as SSE chunks through a
+     * {@link ReplyStream} (which coalesces text while the client is behind and cancels a client that stopped reading).
+     * The subclasses give the two endpoints' body shapes.
      */
-    private abstract static class Reply implements GenerationRun.Sink {
+    private abstract static class Reply implements GenerationRun.Sink, ReplyStream.Transport {
         final HttpServerResponse response;
         final ChatService chat;
-        final boolean stream;
+        /** The slow-reader limits of an SSE reply; null for one JSON body. */
+        final ServerConfig.Streaming streaming;
         final boolean includeUsage;
         /** -1 = no logprobs, else how many alternatives per token. */
         final int topLogprobs;
         final String id;
         final long created = System.currentTimeMillis() / 1000;
+        /** A JSON reply's logprobs, all of them. */
         final List<TokenLogprobs> logprobs = new ArrayList<>();
-        final StringBuilder pendingText = new StringBuilder();
-        int logprobsSent;
+        final Vertx vertx;
         GenerationRun run;
+        ReplyStream sse;
 
-        Reply(RoutingContext ctx, ChatService chat, boolean stream, boolean includeUsage, int topLogprobs, String idPrefix) {
+        Reply(RoutingContext ctx, ChatService chat, ServerConfig.Streaming streaming, boolean includeUsage, int topLogprobs,
+              String idPrefix) {
             this.response = ctx.response();
+            this.vertx = ctx.vertx();
             this.chat = chat;
-            this.stream = stream;
+            this.streaming = streaming;
             this.includeUsage = includeUsage;
             this.topLogprobs = topLogprobs;
             this.id = idPrefix + UUID.randomUUID().toString().replace("-", "");
@@ -290,33 +287,28 @@ public final class OpenAiApi {
         abstract Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage);
 
         void startStream() {
+            sse = new ReplyStream(vertx, this, streaming, topLogprobs >= 0, run::cancel, id);
             response.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-cache");
-            response.drainHandler(v -> flush(false));
+            response.drainHandler(v -> sse.drained());
             firstChunk();
         }
 
-        @Override public void token(TokenEvent e) {
-            if (topLogprobs >= 0 && e.logprobs() != null) logprobs.add(e.logprobs());
-            if (!stream) return;
-            pendingText.append(e.text());
-            if (pendingText.length() > MAX_PENDING_CHARS) {
-                LOG.log(Level.INFO, id + ": client too slow; cancelling");
-                run.cancel();
-                return;
-            }
-            flush(false);
+        /** The connection closed: generating on would be for nobody. */
+        void clientLeft() {
+            if (sse != null) sse.close();
+            run.cancel();
         }
 
-        /** Sends the text gathered so far as one chunk, unless the client is behind (then it coalesces). */
-        private void flush(boolean force) {
-            boolean newLogprobs = logprobs.size() > logprobsSent;
-            if (response.closed() || (pendingText.isEmpty() && !newLogprobs)) return;
-            if (!force && response.writeQueueFull()) return; // drainHandler flushes
-            List<TokenLogprobs> lp = topLogprobs >= 0 ? List.copyOf(logprobs.subList(logprobsSent, logprobs.size())) : null;
-            logprobsSent = logprobs.size();
-            write(textChunk(pendingText.toString(), lp));
-            pendingText.setLength(0);
+        @Override public void token(TokenEvent e) {
+            if (sse != null) sse.token(e);
+            else if (topLogprobs >= 0 && e.logprobs() != null) logprobs.add(e.logprobs());
         }
+
+        @Override public boolean writeQueueFull() { return response.writeQueueFull(); }
+
+        @Override public boolean closed() { return response.closed(); }
+
+        @Override public void write(String text, List<TokenLogprobs> lp) { write(textChunk(text, lp)); }
 
         void write(Object body) {
             if (!response.closed()) response.write("data: " + Json.write(body) + "\n\n");
@@ -326,11 +318,11 @@ public final class OpenAiApi {
             if (response.closed()) return;
             String finish = finishReason(c.finishReason());
             OpenAiFormat.Usage usage = OpenAiFormat.Usage.of(c);
-            if (!stream) {
+            if (sse == null) {
                 json(response, 200, wholeReply(c, finish, usage));
                 return;
             }
-            flush(true);
+            sse.finish();
             write(finishChunk(finish));
             if (includeUsage) write(usageChunk(usage));
             response.end("data: [DONE]\n\n");
@@ -339,10 +331,11 @@ public final class OpenAiApi {
         @Override public void failed(RuntimeException error) {
             LOG.log(Level.WARNING, id + " failed in the engine", error);
             if (response.closed()) return;
-            if (!stream) {
+            if (sse == null) {
                 error(response, 500, "generation failed: " + error.getMessage(), "server_error", "internal");
                 return;
             }
+            sse.close();
             write(new OpenAiFormat.ErrorBody(new OpenAiFormat.ErrorDetail("generation failed: " + error.getMessage(), "server_error", null, "internal")));
             response.end("data: [DONE]\n\n");
         }
@@ -354,8 +347,8 @@ public final class OpenAiApi {
 
     /** {@code /v1/chat/completions}: chat.completion bodies and chat.completion.chunk events. */
     private static final class ChatReply extends Reply {
-        ChatReply(RoutingContext ctx, ChatService chat, boolean stream, boolean includeUsage, int topLogprobs) {
-            super(ctx, chat, stream, includeUsage, topLogprobs, "chatcmpl-");
+        ChatReply(RoutingContext ctx, ChatService chat, ServerConfig.Streaming streaming, boolean includeUsage, int topLogprobs) {
+            super(ctx, chat, streaming, includeUsage, topLogprobs, "chatcmpl-");
         }
 
         @Override void firstChunk() { write(chunk(new OpenAiFormat.Delta("assistant", ""), null, null)); }
@@ -404,8 +397,9 @@ public final class OpenAiApi {
         /** Characters of reply text before the next token, for the legacy {@code text_offset}. */
         private int textOffset;
 
-        TextReply(RoutingContext ctx, ChatService chat, boolean stream, boolean includeUsage, int topLogprobs, String echo) {
-            super(ctx, chat, stream, includeUsage, topLogprobs, "cmpl-");
+        TextReply(RoutingContext ctx, ChatService chat, ServerConfig.Streaming streaming, boolean includeUsage, int topLogprobs,
+                  String echo) {
+            super(ctx, chat, streaming, includeUsage, topLogprobs, "cmpl-");
             this.echo = echo;
             this.textOffset = echo.length();
         }
@@ -470,27 +464,24 @@ public final class OpenAiApi {
         return new ChatException(ErrorCode.BAD_REQUEST, message);
     }
 
+    /** Any failure, as OpenAI's error body (the mapping to a client error is {@link ChatErrors}'). */
     private static void fail(RoutingContext ctx, Throwable t) {
         if (ctx.response().closed() || ctx.response().ended()) return;
-        if (t instanceof ChatException e) {
-            if (e.retryAfterMs != null) ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (e.retryAfterMs + 999) / 1000)));
-            String type = switch (e.code) {
-                case OVERLOADED -> "rate_limit_error";
-                case INTERNAL, UNAVAILABLE -> "server_error";
-                case UNAUTHORIZED -> "authentication_error";
-                default -> "invalid_request_error";
-            };
-            String code = switch (e.code) {
-                case CONTEXT_OVERFLOW -> "context_length_exceeded";
-                case UNAUTHORIZED -> "invalid_api_key";
-                case OVERLOADED -> "rate_limit_exceeded";
-                default -> e.code.wire;
-            };
-            error(ctx.response(), e.code.httpStatus, e.getMessage(), type, code);
-        } else {
-            LOG.log(Level.WARNING, "internal error", t);
-            error(ctx.response(), 500, "internal error: " + t.getMessage(), "server_error", "internal");
-        }
+        ChatException e = ChatErrors.of(t, "internal error");
+        if (e.retryAfterMs != null) ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (e.retryAfterMs + 999) / 1000)));
+        String type = switch (e.code) {
+            case OVERLOADED -> "rate_limit_error";
+            case INTERNAL, UNAVAILABLE -> "server_error";
+            case UNAUTHORIZED -> "authentication_error";
+            default -> "invalid_request_error";
+        };
+        String code = switch (e.code) {
+            case CONTEXT_OVERFLOW -> "context_length_exceeded";
+            case UNAUTHORIZED -> "invalid_api_key";
+            case OVERLOADED -> "rate_limit_exceeded";
+            default -> e.code.wire;
+        };
+        error(ctx.response(), e.code.httpStatus, e.getMessage(), type, code);
     }
 
     private static void error(HttpServerResponse response, int status, String message, String type, String code) {

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * Sessions shared by replicas through Redis: one key per session ({@code parley:session:ID}) holding its history and
@@ -44,18 +45,18 @@ final class RedisSessionStore implements SessionStore {
     private static final Session.State EMPTY = new Session.State(List.of(), null);
 
     /** KEYS: session, lease. ARGV: state, session TTL s, token, lease ms. 1 = created (and leased), 0 = id taken. */
-    private static final String CREATE = """
+    private static final RedisScript CREATE = new RedisScript("""
             if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
               redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
               return 1
             end
-            return 0""";
+            return 0""");
     /**
      * KEYS: session, lease. ARGV: token, lease ms, session TTL s, initial state ('' = do not create). {0} no session,
      * {1, pttl} busy, {2, state} leased, {3} created (and leased). Creating a client-proposed id is this same script,
      * so two replicas creating one id at once serialize in Redis: the first creates it, the second finds it leased.
      */
-    private static final String RESERVE = """
+    private static final RedisScript RESERVE = new RedisScript("""
             local state = redis.call('GET', KEYS[1])
             if not state and ARGV[4] == '' then return {0} end
             if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
@@ -66,16 +67,17 @@ final class RedisSessionStore implements SessionStore {
               return {3}
             end
             redis.call('EXPIRE', KEYS[1], ARGV[3])
-            return {2, state}""";
+            return {2, state}""");
     /** KEYS: session, lease. ARGV: token, state ('' = do not save), session TTL s. 1 = done, 0 = the lease was not ours. */
-    private static final String RELEASE = """
+    private static final RedisScript RELEASE = new RedisScript("""
             if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
             if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
             redis.call('DEL', KEYS[2])
-            return 1""";
+            return 1""");
 
     private final Vertx vertx;
     private final Redis redis;
+    private final RedisScript.Runner scripts;
     private final String uri;
     private final LiveSessions live;
     private final String ttlSeconds;
@@ -97,6 +99,7 @@ final class RedisSessionStore implements SessionStore {
         this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(uri)
                 .setNetClientOptions(new NetClientOptions().setConnectTimeout((int) TIMEOUT_MS).setTcpKeepAlive(true))
                 .setMaxPoolSize(16).setMaxPoolWaiting(1024));
+        this.scripts = new RedisScript.Runner(redis);
     }
 
     /** Written with NX, so an id collision (never expected: 128 random bits) cannot overwrite someone's session. */
@@ -109,7 +112,8 @@ final class RedisSessionStore implements SessionStore {
         }
         s.reserve(requestId); // nobody else knows the id yet
         String token = newToken(requestId);
-        return send(eval(CREATE, s.id()).arg(SessionCodec.encode(s.state())).arg(ttlSeconds).arg(token).arg(leaseMs)).compose(r -> {
+        return leasing(CREATE, s.id(), token, r -> r.toInteger() == 1, SessionCodec.encode(s.state()), ttlSeconds, token, leaseMs)
+                .compose(r -> {
             if (r.toInteger() == 0) {
                 dropLocal(s, requestId);
                 return Future.failedFuture(new ChatException(ErrorCode.INTERNAL, "session id collision in the store; retry"));
@@ -140,7 +144,7 @@ final class RedisSessionStore implements SessionStore {
         }
         if (!s.reserve(requestId)) return Future.failedFuture(SessionStores.busyHere(s));
         String token = newToken(requestId);
-        return send(eval(RESERVE, id).arg(token).arg(leaseMs).arg(ttlSeconds).arg(initialState)).compose(r -> {
+        return leasing(RESERVE, id, token, r -> r.get(0).toInteger() >= 2, token, leaseMs, ttlSeconds, initialState).compose(r -> {
             switch (r.get(0).toInteger()) {
                 case 0 -> {
                     dropLocal(s, requestId);
@@ -181,7 +185,7 @@ final class RedisSessionStore implements SessionStore {
         }
         lease.stop();
         String state = save ? SessionCodec.encode(session.state()) : "";
-        return send(eval(RELEASE, session.id()).arg(lease.token()).arg(state).arg(ttlSeconds)).transform(ar -> {
+        return send(scripts.call(RELEASE, keys(session.id()), lease.token(), state, ttlSeconds)).transform(ar -> {
             // the local reservation ends after the store answered: another socket here then finds the lease gone too
             session.release(requestId);
             if (ar.succeeded() && ar.result().toInteger() == 1) return Future.succeededFuture();
@@ -229,7 +233,7 @@ final class RedisSessionStore implements SessionStore {
 
     private void hold(String sessionId, String token) {
         leases.put(sessionId, SessionLease.start(vertx, token, leaseMs,
-                () -> send(Request.cmd(Command.EVAL).arg(SessionLease.RENEW).arg(1).arg(LEASE_PREFIX + sessionId).arg(token).arg(leaseMs))
+                () -> send(scripts.call(SessionLease.RENEW, List.of(LEASE_PREFIX + sessionId), token, leaseMs))
                         .map(r -> r.toInteger() == 1),
                 "session " + sessionId));
     }
@@ -243,13 +247,33 @@ final class RedisSessionStore implements SessionStore {
         return replicaToken + ":" + leaseCounter.incrementAndGet() + ":" + requestId;
     }
 
-    private static Request eval(String script, String sessionId) {
-        return Request.cmd(Command.EVAL).arg(script).arg(2).arg(key(sessionId)).arg(LEASE_PREFIX + sessionId);
+    private static List<String> keys(String sessionId) {
+        return List.of(key(sessionId), LEASE_PREFIX + sessionId);
+    }
+
+    /**
+     * A script that may take the session's lease for {@code token}, bounded in time like every command. A command
+     * cannot be taken back once sent: if it runs after the caller gave up (the store stalled past the timeout), its
+     * late reply shows whether it took the lease, and then the lease is released at once, so the session is not
+     * blocked for the lease TTL by a request that already failed.
+     */
+    private Future<Response> leasing(RedisScript script, String sessionId, String token, Predicate<Response> tookLease,
+                                     Object... args) {
+        Future<Response> reply = scripts.call(script, keys(sessionId), args);
+        return send(reply).onFailure(e -> reply.onSuccess(late -> {
+            if (!tookLease.test(late)) return;
+            LOG.log(Level.INFO, "session " + sessionId + ": a lease taken after its request gave up is released");
+            send(scripts.call(RELEASE, keys(sessionId), token, "", ttlSeconds));
+        }));
     }
 
     /** One command, bounded in time; any transport failure becomes the client-facing {@code unavailable} error. */
     private Future<Response> send(Request request) {
-        return redis.send(request).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).recover(e -> Future.failedFuture(
+        return send(redis.send(request));
+    }
+
+    private Future<Response> send(Future<Response> reply) {
+        return reply.timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).recover(e -> Future.failedFuture(
                 new ChatException(ErrorCode.UNAVAILABLE, "the session store (" + uri + ") is unavailable: "
                         + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + "; retry later", RETRY_AFTER_MS)));
     }

@@ -13,9 +13,9 @@ import java.util.function.Supplier;
 final class SessionLease {
     private static final System.Logger LOG = System.getLogger(SessionLease.class.getName());
     /** KEYS: lease. ARGV: token, lease ms. 1 = renewed, 0 = not ours any more. */
-    static final String RENEW = """
+    static final RedisScript RENEW = new RedisScript("""
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-            return 0""";
+            return 0""");
 
     private final String token;
     private final Vertx vertx;

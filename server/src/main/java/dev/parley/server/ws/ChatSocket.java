@@ -7,12 +7,14 @@ import dev.parley.inference.engine.TokenEvent;
 import dev.parley.inference.sampling.SamplingParams;
 import dev.parley.inference.sampling.TokenLogprobs;
 import dev.parley.inference.tokenizer.Tokenizer;
+import dev.parley.server.chat.ChatErrors;
 import dev.parley.server.chat.ChatException;
 import dev.parley.server.chat.ChatService;
 import dev.parley.server.chat.ErrorCode;
 import dev.parley.server.chat.GenerationRun;
 import dev.parley.server.chat.InFlight;
 import dev.parley.server.chat.Messages;
+import dev.parley.server.chat.ReplyStream;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.http.Json;
 import dev.parley.server.http.ServerMetrics;
@@ -62,7 +64,6 @@ public final class ChatSocket {
     private boolean closed;
     /** The server stopped taking work: this socket closes with 1001 once its last request has ended. */
     private boolean draining;
-    private long slowReaderTimer = -1;
 
     public ChatSocket(ServerWebSocket ws, Context context, ChatService chat, SessionStore sessions, ServerConfig config,
                Set<ChatSocket> openSockets, InFlight active) {
@@ -111,11 +112,8 @@ public final class ChatSocket {
                 case "edit" -> edit(f, received);
                 default -> throw bad("unknown type '" + f.type() + "' (expected chat, cancel, regenerate, edit or ping)");
             }
-        } catch (ChatException e) {
-            sendError(f.id(), e);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "internal error handling a " + f.type() + " frame", e);
-            sendError(f.id(), new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage()));
+            sendError(f.id(), ChatErrors.of(e, "internal error"));
         }
     }
 
@@ -170,8 +168,7 @@ public final class ChatSocket {
         lookup.onComplete(ar -> onContext(() -> {
             awaitingSession.remove(id);
             if (ar.failed()) {
-                sendError(id, ar.cause() instanceof ChatException e ? e
-                        : new ChatException(ErrorCode.INTERNAL, "session lookup failed: " + ar.cause()));
+                sendError(id, ChatErrors.of(ar.cause(), "session lookup failed"));
                 requestEnded();
                 return;
             }
@@ -183,8 +180,7 @@ public final class ChatSocket {
             try {
                 then.accept(session);
             } catch (RuntimeException e) {
-                ChatException refusal = e instanceof ChatException c ? c : new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage());
-                if (!(e instanceof ChatException)) LOG.log(Level.WARNING, "internal error preparing request " + id, e);
+                ChatException refusal = ChatErrors.of(e, "internal error");
                 sessions.release(session, id, false).onComplete(x -> onContext(() -> {
                     sendError(id, refusal);
                     requestEnded();
@@ -253,11 +249,9 @@ public final class ChatSocket {
                 req.promptTokens = prompt.length;
                 req.run = chat.start(prompt, params, context, req);
                 session.commit(turn, params); // `started` follows when the engine admits it (WsRequest.admitted)
-            } catch (ChatException e) {
-                req.end(false, ok -> sendError(id, e));
             } catch (Throwable e) {
-                LOG.log(Level.WARNING, "preparing request " + id + " failed", e);
-                req.end(false, ok -> sendError(id, new ChatException(ErrorCode.INTERNAL, "internal error: " + e.getMessage())));
+                ChatException refusal = ChatErrors.of(e, "internal error");
+                req.end(false, ok -> sendError(id, refusal));
             }
         });
     }
@@ -301,31 +295,19 @@ public final class ChatSocket {
         return last != null ? last : ChatParams.defaults();
     }
 
+    /** The socket is writable again: each reply sends what piled up meanwhile. */
     private void onDrain() {
-        if (slowReaderTimer >= 0) {
-            context.owner().cancelTimer(slowReaderTimer);
-            slowReaderTimer = -1;
-        }
-        for (WsRequest r : List.copyOf(inFlight.values())) r.flush(false);
-    }
-
-    /** The client stopped reading: deltas coalesce meanwhile, and past the limit its requests are cancelled. */
-    private void writeBlocked() {
-        if (slowReaderTimer >= 0) return;
-        slowReaderTimer = context.owner().setTimer(config.streaming().slowReaderTimeout().toMillis(), t -> {
-            slowReaderTimer = -1;
-            if (gone() || !ws.writeQueueFull()) return;
-            LOG.log(Level.INFO, "client has not read for " + config.streaming().slowReaderTimeout().toMillis() + " ms: cancelling its requests");
-            for (WsRequest r : inFlight.values()) r.cancel();
-        });
+        for (WsRequest r : List.copyOf(inFlight.values())) r.reply.drained();
     }
 
     private void onClose() {
         closed = true;
         openSockets.remove(this);
-        if (slowReaderTimer >= 0) context.owner().cancelTimer(slowReaderTimer);
         // generation must not run on for a client that left; the engine stops them at its next step
-        for (WsRequest r : inFlight.values()) r.cancel();
+        for (WsRequest r : inFlight.values()) {
+            r.reply.close();
+            r.cancel();
+        }
     }
 
     /** The client sent its close frame (closeHandler fires later, when the TCP connection ends) or the socket is gone. */
@@ -358,8 +340,8 @@ public final class ChatSocket {
         return n;
     }
 
-    /** One request on this socket: coalesces token text into delta frames as fast as the client reads them. */
-    private final class WsRequest implements GenerationRun.Sink {
+    /** One request on this socket: its reply stream sends delta frames as fast as the client reads them. */
+    private final class WsRequest implements GenerationRun.Sink, ReplyStream.Transport {
         final String id;
         final Session session;
         final int logprobs;
@@ -368,14 +350,14 @@ public final class ChatSocket {
         GenerationRun run;
         int promptTokens;
         boolean cancelled;
-        private final StringBuilder pendingText = new StringBuilder();
-        private final List<WsFrames.TokenInfo> pendingTokens = new ArrayList<>();
+        final ReplyStream reply;
 
         WsRequest(String id, Session session, int logprobs, long receivedNanos) {
             this.id = id;
             this.session = session;
             this.logprobs = logprobs;
             this.receivedNanos = receivedNanos;
+            this.reply = new ReplyStream(context.owner(), this, config.streaming(), logprobs > 0, this::cancel, "request " + id);
         }
 
         @Override public void admitted(int cachedTokens, long submittedNanos, long queueNanos) {
@@ -401,31 +383,18 @@ public final class ChatSocket {
             }));
         }
 
-        @Override public void token(TokenEvent e) {
-            if (gone()) return; // nobody to send to; the cancel from onClose stops the engine at its next step
-            pendingText.append(e.text());
-            if (logprobs > 0 && e.logprobs() != null) pendingTokens.add(tokenInfo(e.logprobs()));
-            if (pendingText.length() > config.streaming().maxPendingChars()) { // cancel rather than grow memory
-                LOG.log(Level.INFO, "request " + id + ": client too slow, " + pendingText.length() + " characters unsent; cancelling");
-                cancel();
-                return;
-            }
-            flush(false);
-        }
+        @Override public void token(TokenEvent e) { reply.token(e); }
 
-        void flush(boolean force) {
-            if (gone() || (pendingText.isEmpty() && pendingTokens.isEmpty())) return;
-            if (!force && ws.writeQueueFull()) {
-                writeBlocked();
-                return;
-            }
-            send(new WsFrames.Delta(id, pendingText.toString(), logprobs > 0 ? List.copyOf(pendingTokens) : null));
-            pendingText.setLength(0);
-            pendingTokens.clear();
+        @Override public boolean writeQueueFull() { return ws.writeQueueFull(); }
+
+        @Override public boolean closed() { return gone(); }
+
+        @Override public void write(String text, List<TokenLogprobs> tokens) {
+            send(new WsFrames.Delta(id, text, tokens == null ? null : tokens.stream().map(this::tokenInfo).toList()));
         }
 
         @Override public void completed(Completion c) {
-            flush(true);
+            reply.finish();
             // what the client saw becomes the assistant's turn (a cancelled reply keeps its partial text)
             if (c.finishReason() != FinishReason.CANCELLED || !c.text().isEmpty()) session.appendAssistant(c.text());
             long ttft = c.timeToFirstTokenNanos();
@@ -436,14 +405,13 @@ public final class ChatSocket {
             // loses nothing the client was told about. The session stays reserved until then.
             end(true, ar -> {
                 if (ar.succeeded()) send(done);
-                else sendError(id, ar.cause() instanceof ChatException e ? e
-                        : new ChatException(ErrorCode.INTERNAL, "saving the turn failed: " + ar.cause()));
+                else sendError(id, ChatErrors.of(ar.cause(), "saving the turn failed"));
             });
         }
 
         @Override public void failed(RuntimeException error) {
             LOG.log(Level.WARNING, "request " + id + " failed in the engine", error);
-            flush(true);
+            reply.finish();
             // the committed turn (without a reply) is kept, as a single server keeps it; best effort
             end(true, ar -> {
                 if (ar.failed()) LOG.log(Level.INFO, "request " + id + ": saving the session failed: " + ar.cause().getMessage());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.parley.inference.sampling.SamplingParams;
 import dev.parley.server.chat.ChatException;
 import dev.parley.server.chat.ErrorCode;
+import dev.parley.server.chat.SamplingRequest;
 import dev.parley.server.model.ChatMessage;
 import io.micronaut.serde.annotation.Serdeable;
 import java.util.List;
@@ -32,26 +33,11 @@ public final class WsFrames {
 
         /** Validated settings; an invalid value is a bad_request naming the field (SamplingParams' own messages). */
         public SamplingParams toSamplingParams() {
-            SamplingParams.Builder b = SamplingParams.builder();
-            if (maxTokens != null) b.maxTokens(maxTokens);
-            if (temperature != null) b.temperature(temperature.floatValue());
-            if (topP != null) b.topP(topP.floatValue());
-            if (topK != null) b.topK(topK);
-            if (minP != null) b.minP(minP.floatValue());
-            if (seed != null) b.seed(seed);
-            if (stop != null) b.stop(stop);
-            if (presencePenalty != null) b.presencePenalty(presencePenalty.floatValue());
-            if (frequencyPenalty != null) b.frequencyPenalty(frequencyPenalty.floatValue());
-            if (ignoreEos != null) b.ignoreEos(ignoreEos);
-            if (logprobs != null) {
-                if (logprobs > 20) throw new ChatException(ErrorCode.BAD_REQUEST, "logprobs must be <= 20 (got " + logprobs + ")");
-                b.logprobs(logprobs);
-            }
-            try {
-                return b.build();
-            } catch (IllegalArgumentException e) {
-                throw new ChatException(ErrorCode.BAD_REQUEST, "params." + e.getMessage());
-            }
+            if (logprobs != null && logprobs > 20)
+                throw new ChatException(ErrorCode.BAD_REQUEST, "logprobs must be <= 20 (got " + logprobs + ")");
+            return SamplingRequest.llamaCppDefaults("params.").maxTokens(maxTokens).temperature(temperature).topP(topP).topK(topK)
+                    .minP(minP).seed(seed).stop(stop).presencePenalty(presencePenalty).frequencyPenalty(frequencyPenalty)
+                    .ignoreEos(ignoreEos).logprobs(logprobs).build();
         }
 
         static SamplingParams defaults() {

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parley.inference.testing.Shared;
 import dev.parley.server.chat.ChatException;
 import dev.parley.server.chat.ErrorCode;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.model.ChatMessage;
 import dev.parley.server.testing.EngineHold;
 import dev.parley.server.testing.RedisServer;
-import dev.parley.server.testing.Shared;
 import dev.parley.server.testing.TestServer;
 import dev.parley.server.testing.WsClient;
 import io.vertx.core.Future;

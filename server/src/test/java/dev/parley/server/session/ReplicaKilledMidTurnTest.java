@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parley.inference.testing.Shared;
 import dev.parley.server.model.ChatMessage;
 import dev.parley.server.testing.RawWebSocket;
 import dev.parley.server.testing.RedisServer;
 import dev.parley.server.testing.ServerProcess;
-import dev.parley.server.testing.Shared;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.time.Duration;

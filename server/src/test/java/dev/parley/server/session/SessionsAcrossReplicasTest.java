@@ -5,16 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parley.inference.testing.Shared;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.model.ChatMessage;
 import dev.parley.server.testing.RedisServer;
-import dev.parley.server.testing.Shared;
 import dev.parley.server.testing.TestServer;
 import dev.parley.server.testing.WsClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,6 +124,48 @@ class SessionsAcrossReplicasTest {
         assertEquals(new ChatMessage("assistant", acknowledged), history.get(1));
         WsClient.Result onB = turn(b, session, "And then?", 8);
         assertNotNull(onB.done, "B continues the session");
+    }
+
+    @Test void scriptsRunByTheirSha1AndAreLoadedAgainAfterAScriptFlush() throws Exception {
+        long evalBefore = redis.calls("eval"), evalshaBefore = redis.calls("evalsha");
+        String session = turn(a, null, "The cat sat", 4).started.getString("session");
+        turn(b, session, "and the dog ran", 4);
+        assertEquals(evalBefore, redis.calls("eval"), "no call sends a script whole");
+        assertTrue(redis.calls("evalsha") >= evalshaBefore + 4, "create, release, reserve, release: by SHA-1");
+        assertEquals("OK", redis.command("SCRIPT", "FLUSH")); // as after a Redis restart
+        turn(a, session, "and the bird sang", 4); // NOSCRIPT: the script is loaded and run again
+        assertEquals(6, b.server.sessions().get(session).await().history().size());
+        assertEquals(evalBefore, redis.calls("eval"));
+    }
+
+    /**
+     * A command cannot be taken back once sent: when the store stalls past the timeout, the request fails as
+     * unavailable, but its RESERVE still runs once the store wakes up. The lease it takes must be given back at once
+     * (not block the session for the lease TTL, 10 s here).
+     */
+    @Test void aReserveThatRunsAfterItsTimeoutGivesItsLeaseBack() throws Exception {
+        RedisServer stalling = RedisServer.start();
+        try (TestServer s = TestServer.start(ServerConfig.forTests().toBuilder().sessionStore(stalling.uri()).build())) {
+            String session = turn(s, null, "Once upon a time", 4).started.getString("session");
+            long pauseMs = RedisSessionStore.TIMEOUT_MS + 1000;
+            assertEquals("OK", stalling.command("CLIENT", "PAUSE", Long.toString(pauseMs), "ALL"));
+            long pausedAt = System.nanoTime();
+            try (WsClient c = connect(s)) {
+                c.send(chat("r", session, "And then?", 4));
+                WsClient.Result r = c.awaitEnd("r");
+                assertNotNull(r.error, "expected an error frame");
+                assertEquals("unavailable", r.error.getString("code"), r.error.encode());
+            }
+            // the GET waits out the pause too; the late RESERVE ran by then, and its reply releases the lease
+            String lease = "parley:lease:" + session;
+            long deadline = pausedAt + TimeUnit.MILLISECONDS.toNanos(pauseMs + 2000);
+            while (stalling.get(lease) != null && System.nanoTime() < deadline) Thread.sleep(20);
+            assertNull(stalling.get(lease), "the late RESERVE's lease is still held " + Duration.ofNanos(System.nanoTime() - pausedAt));
+            WsClient.Result next = turn(s, session, "And then?", 4); // not busy: the session goes on
+            assertEquals(session, next.started.getString("session"));
+        } finally {
+            stalling.close();
+        }
     }
 
     @Test void anUnreachableStoreIsAnUnavailableErrorNotAHang() throws Exception {

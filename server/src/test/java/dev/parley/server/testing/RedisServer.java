@@ -1,5 +1,7 @@
 package dev.parley.server.testing;
 
+import dev.parley.inference.testing.Requirements;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -8,7 +10,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * A real, throwaway Redis (Debian's {@code redis-server}) on a free loopback port, without persistence. Tests that
@@ -61,46 +64,62 @@ public final class RedisServer implements AutoCloseable {
      * through any server: the value as UTF-8, or null when the key does not exist.
      */
     public String get(String key) throws IOException {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            byte[] k = key.getBytes(StandardCharsets.UTF_8);
-            s.getOutputStream().write(("*2\r\n$3\r\nGET\r\n$" + k.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            s.getOutputStream().write(k);
-            s.getOutputStream().write("\r\n".getBytes(StandardCharsets.US_ASCII));
-            DataInputStream in = new DataInputStream(s.getInputStream());
-            StringBuilder header = new StringBuilder();
-            for (int c; (c = in.read()) != '\n'; ) {
-                if (c < 0) throw new IOException("Redis closed the connection");
-                if (c != '\r') header.append((char) c);
-            }
-            if (header.charAt(0) != '$') throw new IOException("unexpected reply to GET: " + header);
-            int length = Integer.parseInt(header.substring(1));
-            if (length < 0) return null;
-            byte[] value = new byte[length];
-            in.readFully(value);
-            return new String(value, StandardCharsets.UTF_8);
-        }
+        return command("GET", key);
     }
 
     /** Commands Redis has executed so far, INFO itself not counted: for tests that prove a server did not ask it. */
     public long commandsExecuted() throws IOException {
+        return commandStats().entrySet().stream().filter(e -> !e.getKey().equals("info")).mapToLong(Map.Entry::getValue).sum();
+    }
+
+    /** Calls of one command so far ({@code eval}, {@code evalsha}, ...; 0 if never called). */
+    public long calls(String command) throws IOException {
+        return commandStats().getOrDefault(command, 0L);
+    }
+
+    private Map<String, Long> commandStats() throws IOException {
+        Map<String, Long> calls = new HashMap<>();
+        for (String line : command("INFO", "commandstats").split("\r\n")) {
+            // cmdstat_get:calls=3,usec=...
+            if (!line.startsWith("cmdstat_")) continue;
+            String rest = line.substring(line.indexOf("calls=") + 6);
+            calls.put(line.substring(8, line.indexOf(':')), Long.parseLong(rest.substring(0, rest.indexOf(','))));
+        }
+        return calls;
+    }
+
+    /**
+     * One command over a plain socket (RESP) on a connection of its own: a status or bulk reply as text (null for a
+     * missing value), an integer reply as its digits; an error reply fails.
+     */
+    public String command(String... args) throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            s.getOutputStream().write("*2\r\n$4\r\nINFO\r\n$12\r\ncommandstats\r\n".getBytes(StandardCharsets.US_ASCII));
+            ByteArrayOutputStream request = new ByteArrayOutputStream();
+            request.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (String arg : args) {
+                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+                request.writeBytes(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                request.writeBytes(bytes);
+                request.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            s.getOutputStream().write(request.toByteArray());
             DataInputStream in = new DataInputStream(s.getInputStream());
             StringBuilder header = new StringBuilder();
             for (int c; (c = in.read()) != '\n'; ) {
                 if (c < 0) throw new IOException("Redis closed the connection");
                 if (c != '\r') header.append((char) c);
             }
-            byte[] body = new byte[Integer.parseInt(header.substring(1))];
-            in.readFully(body);
-            long calls = 0;
-            for (String line : new String(body, StandardCharsets.UTF_8).split("\r\n")) {
-                // cmdstat_get:calls=3,usec=...
-                if (!line.startsWith("cmdstat_") || line.startsWith("cmdstat_info:")) continue;
-                String rest = line.substring(line.indexOf("calls=") + 6);
-                calls += Long.parseLong(rest.substring(0, rest.indexOf(',')));
+            switch (header.charAt(0)) {
+                case '+', ':' -> { return header.substring(1); }
+                case '$' -> {
+                    int length = Integer.parseInt(header.substring(1));
+                    if (length < 0) return null;
+                    byte[] value = new byte[length];
+                    in.readFully(value);
+                    return new String(value, StandardCharsets.UTF_8);
+                }
+                default -> throw new IOException("Redis answered " + String.join(" ", args) + " with " + header);
             }
-            return calls;
         }
     }
 
@@ -122,10 +141,8 @@ public final class RedisServer implements AutoCloseable {
             Path p = Path.of(dir, "redis-server");
             if (Files.isExecutable(p)) return p;
         }
-        String msg = "redis-server not found on PATH (apt-get install redis-server)";
-        if (Boolean.getBoolean("parley.redis.required")) throw new IllegalStateException(msg);
-        Assumptions.abort(msg + "; skipping (-Dparley.redis.required=true makes this a failure)");
-        throw new AssertionError("unreachable");
+        Requirements.require(false, "parley.redis.required", "redis-server not found on PATH (apt-get install redis-server)");
+        throw new AssertionError("unreachable: require skips or fails");
     }
 
     public static int freePort() throws IOException {

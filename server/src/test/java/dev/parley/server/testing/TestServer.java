@@ -1,6 +1,7 @@
 package dev.parley.server.testing;
 
 import dev.parley.inference.model.DefaultModel;
+import dev.parley.inference.testing.Shared;
 import dev.parley.server.ParleyServer;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.model.ServingModel;

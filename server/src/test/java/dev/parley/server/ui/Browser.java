@@ -1,5 +1,6 @@
 package dev.parley.server.ui;
 
+import dev.parley.inference.testing.Requirements;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -52,10 +52,8 @@ final class Browser implements AutoCloseable {
     }
 
     static void requireChromium() {
-        if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) return;
-        String msg = "Chromium tests need " + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)";
-        if (Boolean.getBoolean("parley.browser.required")) throw new IllegalStateException(msg);
-        Assumptions.abort(msg + "; skipping");
+        Requirements.require(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), "parley.browser.required",
+                "Chromium tests need " + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)");
     }
 
     WebDriverWait await(Duration timeout) {
