@@ -42,7 +42,8 @@ final class ConfigFile {
         for (var e : settings.entrySet()) {
             OptionSpec option = serve.findOption("--" + e.getKey().replace('_', '-'));
             if (option == null || option.longestName().equals("--config"))
-                throw new IllegalArgumentException(file + ": unknown setting '" + e.getKey() + "' (use the long option names of parley serve --help)");
+                throw new IllegalArgumentException(file + ": unknown setting '" + e.getKey() + "' (use the long option names of parley "
+                        + "serve --help)");
             if (givenOnCommandLine(args, option) || setInEnvironment(option, env)) continue;
             out.add(option.longestName() + "=" + e.getValue());
         }

@@ -33,47 +33,69 @@ final class ServeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "settings file (flat YAML 'port: 9000' or properties 'port=9000', keys are these long option names); a flag or environment variable overrides it")
+            description = "settings file (flat YAML 'port: 9000' or properties 'port=9000', keys are these long option names); a flag or "
+                    + "environment variable overrides it")
     Path config; // read by ConfigFile before parsing; kept here so picocli accepts and documents it
     @Option(names = "--model", paramLabel = "PATH", defaultValue = "${PARLEY_MODEL}",
-            description = "GGUF model file, or hf:OWNER/REPO/FILE.gguf (downloaded once into the cache, verified); without it, the built-in demo model (a tiny Llama trained by Parley on the King James Bible) [PARLEY_MODEL]") String modelRef;
+            description = "GGUF model file, or hf:OWNER/REPO/FILE.gguf (downloaded once into the cache, verified); without it, the "
+                    + "built-in demo model (a tiny Llama trained by Parley on the King James Bible) [PARLEY_MODEL]") String modelRef;
     @Mixin HfOptions hf;
     @Option(names = "--host", paramLabel = "H", defaultValue = "${PARLEY_HOST:-" + ServerConfig.DEFAULT_HOST + "}",
             description = "address to bind; 0.0.0.0 for every interface (default ${DEFAULT-VALUE}) [PARLEY_HOST]") String host;
     @Option(names = "--port", paramLabel = "P", defaultValue = "${PARLEY_PORT:-" + ServerConfig.DEFAULT_PORT + "}",
             description = "TCP port (default ${DEFAULT-VALUE}) [PARLEY_PORT]") int port;
     @Option(names = "--api-key-file", paramLabel = "F", defaultValue = "${PARLEY_API_KEY_FILE}",
-            description = "file with accepted API keys, one per line; without it there is no authentication [PARLEY_API_KEY_FILE]") Path apiKeyFile;
+            description = "file with accepted API keys, one per line; without it there is no authentication [PARLEY_API_KEY_FILE]")
+            Path apiKeyFile;
     @Option(names = "--chat-template", paramLabel = "FILE", defaultValue = "${PARLEY_CHAT_TEMPLATE}",
-            description = "Jinja chat template overriding the model's (models without one use ChatML) [PARLEY_CHAT_TEMPLATE]") Path chatTemplate;
+            description = "Jinja chat template overriding the model's (models without one use ChatML) [PARLEY_CHAT_TEMPLATE]")
+            Path chatTemplate;
     @Option(names = "--max-running", paramLabel = "N", defaultValue = "${PARLEY_MAX_RUNNING:-8}",
             description = "requests generating at once (default ${DEFAULT-VALUE}) [PARLEY_MAX_RUNNING]") int maxRunning;
     @Option(names = "--max-waiting", paramLabel = "N", defaultValue = "${PARLEY_MAX_WAITING:-64}",
-            description = "requests queued beyond those; more are refused as overloaded (default ${DEFAULT-VALUE}) [PARLEY_MAX_WAITING]") int maxWaiting;
-    @Option(names = "--max-waiting-tokens", paramLabel = "N", defaultValue = "${PARLEY_MAX_WAITING_TOKENS:-" + ServerConfig.DEFAULT_MAX_WAITING_TOKENS + "}",
-            description = "prompt tokens of queued requests; more are refused as overloaded (default ${DEFAULT-VALUE}) [PARLEY_MAX_WAITING_TOKENS]") long maxWaitingTokens;
+            description = "requests queued beyond those; more are refused as overloaded (default ${DEFAULT-VALUE}) [PARLEY_MAX_WAITING]")
+            int maxWaiting;
+    @Option(names = "--max-waiting-tokens", paramLabel = "N",
+            defaultValue = "${PARLEY_MAX_WAITING_TOKENS:-" + ServerConfig.DEFAULT_MAX_WAITING_TOKENS + "}",
+            description = "prompt tokens of queued requests; more are refused as overloaded (default ${DEFAULT-VALUE}) "
+                    + "[PARLEY_MAX_WAITING_TOKENS]") long maxWaitingTokens;
     @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "${PARLEY_PREFILL_CHUNK:-64}",
-            description = "prompt tokens one request may run per engine step (default ${DEFAULT-VALUE}) [PARLEY_PREFILL_CHUNK]") int prefillChunk;
-    @Option(names = "--max-frame-bytes", paramLabel = "N", defaultValue = "${PARLEY_MAX_FRAME_BYTES:-" + ServerConfig.DEFAULT_MAX_FRAME_BYTES + "}",
+            description = "prompt tokens one request may run per engine step (default ${DEFAULT-VALUE}) [PARLEY_PREFILL_CHUNK]")
+            int prefillChunk;
+    @Option(names = "--max-frame-bytes", paramLabel = "N",
+            defaultValue = "${PARLEY_MAX_FRAME_BYTES:-" + ServerConfig.DEFAULT_MAX_FRAME_BYTES + "}",
             description = "largest WebSocket message or HTTP body (default ${DEFAULT-VALUE}) [PARLEY_MAX_FRAME_BYTES]") int maxFrameBytes;
     @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "${PARLEY_MAX_SESSIONS:-" + ServerConfig.DEFAULT_MAX_SESSIONS + "}",
             description = "live chat sessions (default ${DEFAULT-VALUE}) [PARLEY_MAX_SESSIONS]") int maxSessions;
-    @Option(names = "--session-ttl", paramLabel = "SECONDS", defaultValue = "${PARLEY_SESSION_TTL:-" + ServerConfig.DEFAULT_SESSION_TTL_SECONDS + "}",
+    @Option(names = "--session-ttl", paramLabel = "SECONDS",
+            defaultValue = "${PARLEY_SESSION_TTL:-" + ServerConfig.DEFAULT_SESSION_TTL_SECONDS + "}",
             description = "idle time after which a session is forgotten (default ${DEFAULT-VALUE}) [PARLEY_SESSION_TTL]") long sessionTtl;
     @Option(names = "--session-store", paramLabel = "STORE", defaultValue = "${PARLEY_SESSION_STORE:-" + ServerConfig.MEMORY_STORE + "}",
-            description = "where sessions live: memory (this process) or redis://HOST:PORT/DB, shared by replicas so any of them can resume a session (default ${DEFAULT-VALUE}) [PARLEY_SESSION_STORE]") String sessionStore;
-    @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_DRAIN_TIMEOUT:-" + ServerConfig.DEFAULT_DRAIN_TIMEOUT_SECONDS + "}",
-            description = "on SIGTERM, how long in-flight requests may finish once new work is refused (default ${DEFAULT-VALUE}) [PARLEY_DRAIN_TIMEOUT]") long drainTimeout;
-    @Option(names = "--shutdown-delay", paramLabel = "SECONDS", defaultValue = "${PARLEY_SHUTDOWN_DELAY:-" + ServerConfig.DEFAULT_SHUTDOWN_DELAY_SECONDS + "}",
-            description = "on SIGTERM, how long readiness already says 503 while new work is still taken, so a load balancer polling readiness stops routing here first; the drain follows (default ${DEFAULT-VALUE}; on Kubernetes the preStop sleep does this) [PARLEY_SHUTDOWN_DELAY]") long shutdownDelay;
-    @Option(names = "--session-lease-ttl", paramLabel = "SECONDS", defaultValue = "${PARLEY_SESSION_LEASE_TTL:-" + ServerConfig.DEFAULT_SESSION_LEASE_TTL_SECONDS + "}",
-            description = "with a Redis session store: how long a busy session stays locked after its replica died (renewed while a request runs) (default ${DEFAULT-VALUE}) [PARLEY_SESSION_LEASE_TTL]") double sessionLeaseTtl;
+            description = "where sessions live: memory (this process) or redis://HOST:PORT/DB, shared by replicas so any of them can "
+                    + "resume a session (default ${DEFAULT-VALUE}) [PARLEY_SESSION_STORE]") String sessionStore;
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS",
+            defaultValue = "${PARLEY_DRAIN_TIMEOUT:-" + ServerConfig.DEFAULT_DRAIN_TIMEOUT_SECONDS + "}",
+            description = "on SIGTERM, how long in-flight requests may finish once new work is refused (default ${DEFAULT-VALUE}) "
+                    + "[PARLEY_DRAIN_TIMEOUT]") long drainTimeout;
+    @Option(names = "--shutdown-delay", paramLabel = "SECONDS",
+            defaultValue = "${PARLEY_SHUTDOWN_DELAY:-" + ServerConfig.DEFAULT_SHUTDOWN_DELAY_SECONDS + "}",
+            description = "on SIGTERM, how long readiness already says 503 while new work is still taken, so a load balancer polling "
+                    + "readiness stops routing here first; the drain follows (default ${DEFAULT-VALUE}; on Kubernetes the preStop sleep "
+                    + "does this) [PARLEY_SHUTDOWN_DELAY]") long shutdownDelay;
+    @Option(names = "--session-lease-ttl", paramLabel = "SECONDS",
+            defaultValue = "${PARLEY_SESSION_LEASE_TTL:-" + ServerConfig.DEFAULT_SESSION_LEASE_TTL_SECONDS + "}",
+            description = "with a Redis session store: how long a busy session stays locked after its replica died (renewed while a "
+                    + "request runs) (default ${DEFAULT-VALUE}) [PARLEY_SESSION_LEASE_TTL]") double sessionLeaseTtl;
     @Option(names = "--allowed-origins", paramLabel = "ORIGINS", split = ",", defaultValue = "${PARLEY_ALLOWED_ORIGINS}",
-            description = "comma-separated Origins (scheme://host[:port], or *) allowed to open the WebSocket; default: the server's own host and localhost [PARLEY_ALLOWED_ORIGINS]") List<String> allowedOrigins;
-    @Option(names = "--slow-reader-timeout", paramLabel = "SECONDS", defaultValue = "${PARLEY_SLOW_READER_TIMEOUT:-" + ServerConfig.DEFAULT_SLOW_READER_TIMEOUT_SECONDS + "}",
-            description = "a client that reads nothing for this long has its requests cancelled (default ${DEFAULT-VALUE}) [PARLEY_SLOW_READER_TIMEOUT]") long slowReaderTimeout;
+            description = "comma-separated Origins (scheme://host[:port], or *) allowed to open the WebSocket; default: the server's own "
+                    + "host and localhost [PARLEY_ALLOWED_ORIGINS]") List<String> allowedOrigins;
+    @Option(names = "--slow-reader-timeout", paramLabel = "SECONDS",
+            defaultValue = "${PARLEY_SLOW_READER_TIMEOUT:-" + ServerConfig.DEFAULT_SLOW_READER_TIMEOUT_SECONDS + "}",
+            description = "a client that reads nothing for this long has its requests cancelled (default ${DEFAULT-VALUE}) "
+                    + "[PARLEY_SLOW_READER_TIMEOUT]") long slowReaderTimeout;
     @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "${PARLEY_WARMUP:-3}",
-            description = "before readiness, run the kernels this long on throw-away batches so the first requests do not pay for JIT compilation; 0 skips it (default ${DEFAULT-VALUE}) [PARLEY_WARMUP]") double warmup;
+            description = "before readiness, run the kernels this long on throw-away batches so the first requests do not pay for JIT "
+                    + "compilation; 0 skips it (default ${DEFAULT-VALUE}) [PARLEY_WARMUP]") double warmup;
     @Option(names = "--matmul", paramLabel = "MODE", defaultValue = "${PARLEY_MATMUL:-GGML}",
             description = "GGML (default) or F32 [PARLEY_MATMUL]") MatmulMode mode;
 

@@ -228,7 +228,8 @@ public final class HfModelCache {
                 bar.update(done);
             }
             bar.finish(done);
-            if (total >= 0 && done != total) throw new IOException("the connection ended at " + done + " of " + total + " bytes (run again to resume)");
+            if (total >= 0 && done != total) throw new IOException("the connection ended at " + done + " of " + total + " bytes (run "
+                    + "again to resume)");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.parley.server.session;
 
 import dev.parley.server.chat.ChatException;
 import dev.parley.server.chat.ErrorCode;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.Map;
@@ -50,6 +51,20 @@ final class LiveSessions {
         if (s != null) return s;
         ensureRoom();
         return sessions.computeIfAbsent(id, Session::new);
+    }
+
+    /**
+     * The session with this id (found, or a new object for it) reserved here for {@code requestId}: fails as overloaded
+     * when there is no room, or as busy when another request of this replica holds it.
+     */
+    Future<Session> reserveHere(String id, String requestId) {
+        Session s;
+        try {
+            s = findOrAdd(id);
+        } catch (ChatException e) {
+            return Future.failedFuture(e);
+        }
+        return s.reserve(requestId) ? Future.succeededFuture(s) : Future.failedFuture(SessionStores.busyHere(s));
     }
 
     void forget(String id) {

@@ -32,14 +32,7 @@ final class MemorySessionStore implements SessionStore {
 
     /** findOrAdd hands every caller the same object, and its reservation admits one request. */
     @Override public Future<Session> reserveOrCreate(String id, String requestId) {
-        Session s;
-        try {
-            s = live.findOrAdd(id);
-        } catch (ChatException e) {
-            return Future.failedFuture(e);
-        }
-        if (!s.reserve(requestId)) return Future.failedFuture(SessionStores.busyHere(s));
-        return Future.succeededFuture(s);
+        return live.reserveHere(id, requestId);
     }
 
     /** The session object is the store: its state is already where the next lookup reads it. */

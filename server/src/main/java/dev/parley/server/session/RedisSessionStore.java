@@ -136,13 +136,9 @@ final class RedisSessionStore implements SessionStore {
 
     /** {@code initialState}: what a session created under this id starts with; empty = fail as not found instead. */
     private Future<Session> reserve(String id, String requestId, String initialState) {
-        Session s;
-        try {
-            s = live.findOrAdd(id);
-        } catch (ChatException e) {
-            return Future.failedFuture(e);
-        }
-        if (!s.reserve(requestId)) return Future.failedFuture(SessionStores.busyHere(s));
+        Future<Session> here = live.reserveHere(id, requestId);
+        if (here.failed()) return here;
+        Session s = here.result();
         String token = newToken(requestId);
         return leasing(RESERVE, id, token, r -> r.get(0).toInteger() >= 2, token, leaseMs, ttlSeconds, initialState).compose(r -> {
             switch (r.get(0).toInteger()) {

@@ -260,7 +260,8 @@ public final class ChatSocket {
         String id = f.id();
         if (id == null || id.isEmpty()) throw bad(f.type() + " needs a non-empty 'id' (your request id)");
         if (id.length() > MAX_ID_LENGTH) throw bad("'id' is longer than " + MAX_ID_LENGTH + " characters");
-        if (inFlight.containsKey(id) || awaitingSession.contains(id)) throw bad("request id '" + id + "' is already in flight on this socket");
+        if (inFlight.containsKey(id) || awaitingSession.contains(id)) throw bad("request id '" + id + "' is already in flight on this "
+                + "socket");
         return id;
     }
 
