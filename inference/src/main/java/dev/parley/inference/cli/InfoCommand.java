@@ -58,7 +58,7 @@ final class InfoCommand implements Callable<Integer> {
         info.put("cores", Runtime.getRuntime().availableProcessors());
         info.put("compute_threads", Parallel.threads());
         info.put("java", Runtime.version().toString());
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) { // the probe's threads all read it
             MemorySegment probe = arena.allocate(PROBE_BYTES, 64);
             probe.fill((byte) 1); // touch every page so the probe reads memory, not fresh zero pages
             double gbs = BenchCommand.readBandwidth(List.of(probe), Parallel.threads()) / 1e9;

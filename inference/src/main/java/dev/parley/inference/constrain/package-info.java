@@ -47,8 +47,20 @@
  *
  * <h2>Measured cost</h2>
  * See {@code inference/src/test/java/dev/parley/inference/jmh/ConstraintBench.java} (run {@code inference/jmh.sh
- * ConstraintBench}); figures from a 2-core AMD EPYC (AVX-512; the engine itself is scalar):
- * MEASURED_FIGURES
+ * ConstraintBench}); JMH 1.37, JDK 25.0.3, 2-core AMD EPYC with AVX-512 (the engine itself is scalar), measured
+ * while other builds shared the machine (hence the wide error bars), on four realistic JSON documents of a 7-property
+ * schema (nested object, patterns, enum, anyOf), tokenized by each model's own tokenizer:
+ * <table>
+ * <caption>Mask cost per token</caption>
+ * <tr><th>vocabulary</th><th>trie nodes</th><th>cache miss (trie walk), schema / any JSON</th>
+ *     <th>cache hit (copy + advance)</th><th>hit rate, first pass, cold cache: schema / any JSON</th></tr>
+ * <tr><td>SentencePiece 32,000</td><td>57,506</td><td>115 / 211 µs</td><td>0.08 µs</td><td>79.2% / 93.0%</td></tr>
+ * <tr><td>Qwen2 151,936</td><td>333,009</td><td>657 / 1,406 µs</td><td>0.26 µs</td><td>78.7% / 92.5%</td></tr>
+ * </table>
+ * So a cold first document costs about 24 µs per token on the 32k vocabulary and 140 µs on the 152k one (misses x
+ * walk), and a repeated shape (a second pass over the same documents: 100% hits) under 0.3 µs. For scale: xgrammar
+ * reports under 40 µs per token on a 128k vocabulary after its per-position precomputation, which this package does
+ * not do (its cache works per whole state instead; the precomputation is the next step if misses matter).
  *
  * <h2>Not supported (refused with a clear error)</h2>
  * <ul>

@@ -50,6 +50,18 @@ final class F16Matrix extends WeightMatrix {
     }
 
     @Override
+    boolean unquantized() {
+        return true;
+    }
+
+    @Override
+    void decodeFolded(int row, float[] dst, int off) {
+        long base = rowOffset(row);
+        java.util.Objects.checkFromIndexSize(off, cols, dst.length);
+        for (int i = 0; i < cols; i += LANES) halfToFloat(ShortVector.fromMemorySegment(SHORTS, data, base + 2L * i, LE)).intoArray(dst, off + i);
+    }
+
+    @Override
     float vectorDot(int row, float[] x, int xOffset) {
         long base = rowOffset(row, x, xOffset);
         FloatVector acc = FloatVector.zero(FLOATS);

@@ -28,6 +28,16 @@ final class F32Matrix extends WeightMatrix {
     }
 
     @Override
+    boolean unquantized() {
+        return true;
+    }
+
+    @Override
+    void decodeFolded(int row, float[] dst, int off) {
+        MemorySegment.copy(data, Numbers.LE_FLOAT, rowOffset(row), dst, off, cols);
+    }
+
+    @Override
     float vectorDot(int row, float[] x, int xOffset) {
         long base = rowOffset(row, x, xOffset);
         // one accumulator, as in the tiled kernel, so both give the same sums (memory-bound either way)

@@ -2,7 +2,9 @@ package dev.parley.inference.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -75,11 +77,35 @@ final class Q4_0Matrix extends WeightMatrix {
         return dotFolded(rowOffset(row, x, xOffset), x, xOffset);
     }
 
-    /** ggml_vec_dot_q4_0_q8_0's numbers ((qw-8)*dw times qx*dx, see {@link QuantizedActivation#scaled}), folded. */
+    /**
+     * ggml_vec_dot_q4_0_q8_0. Batch-invariant ({@link WeightMatrix#BATCH_INVARIANT}) or below 16 lanes: its numbers
+     * ((qw-8)*dw times qx*dx, see {@link QuantizedActivation#scaled}) folded as the tile and the panel fold them.
+     * Otherwise at 16 lanes grouped as ggml groups them: int16 products of each block summed, then one scaling.
+     */
     @Override
     float vectorDot(int row, QuantizedActivation x) {
         checkActivation(x);
-        return dotFolded(rowOffset(row), x.scaled, 0);
+        if (BATCH_INVARIANT || LANES != 16) return dotFolded(rowOffset(row), x.scaled, 0);
+        return dotInt16(rowOffset(row), x.q16, x.d);
+    }
+
+    /**
+     * kernels.md's int16 Q4_0 path: the 16 nibble bytes zero-extended to 16 int16 lanes, low and high nibbles minus 8
+     * multiplied with the int16 activation quants and added (|sum| &lt;= 2 * 8 * 128), one conversion, one FMA with
+     * dw * dx. At 16 lanes the short vectors are 256-bit, single-pumped on Zen 4.
+     */
+    private float dotInt16(long base, short[] qx, float[] dx) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * BLOCK_BYTES;
+            int xi = 32 * b;
+            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BYTES, data, off + QUANTS, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+            ShortVector lo = q.and((short) 0xF).sub((short) 8), hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
+            ShortVector p = lo.mul(ShortVector.fromArray(SHORTS, qx, xi)).add(hi.mul(ShortVector.fromArray(SHORTS, qx, xi + 16)));
+            float scale = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off)) * dx[b];
+            acc = ((FloatVector) p.convertShape(VectorOperators.S2F, FLOATS, 0)).fma(FloatVector.broadcast(FLOATS, scale), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /**

@@ -96,18 +96,16 @@ final class Q4_1Matrix extends WeightMatrix {
     /** Without native vectors: ggml's integer sums and its m * s term, block by block. */
     @Override
     float scalarDot(int row, QuantizedActivation x) {
-        checkActivation(x);
-        long base = rowOffset(row);
-        float sum = 0f;
-        for (int b = 0; b < blocks; b++) {
-            long off = base + (long) b * BLOCK_BYTES;
-            int sumi = 0;
-            for (int j = 0; j < 16; j++) {
-                int q = Numbers.u8(data, off + QUANTS + j);
-                sumi += (q & 0xF) * x.q8[32 * b + j] + (q >> 4) * x.q8[32 * b + 16 + j];
-            }
-            sum += Numbers.f16(data, off) * x.d[b] * sumi + Numbers.f16(data, off + 2) * x.s[b];
+        return scalarDotWithMin(row, x, BLOCK_BYTES);
+    }
+
+    @Override
+    int scalarBlockSum(long off, QuantizedActivation x, int b) {
+        int sumi = 0;
+        for (int j = 0; j < 16; j++) {
+            int q = Numbers.u8(data, off + QUANTS + j);
+            sumi += (q & 0xF) * x.q8[32 * b + j] + (q >> 4) * x.q8[32 * b + 16 + j];
         }
-        return sum;
+        return sumi;
     }
 }

@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
@@ -70,11 +71,56 @@ final class Q8_0Matrix extends WeightMatrix {
         return dotFolded(rowOffset(row, x, xOffset), x, xOffset);
     }
 
-    /** ggml_vec_dot_q8_0_q8_0's numbers (qw*dw times qx*dx, see {@link QuantizedActivation#scaled}), folded. */
+    /**
+     * ggml_vec_dot_q8_0_q8_0. Batch-invariant ({@link WeightMatrix#BATCH_INVARIANT}): its numbers (qw*dw times qx*dx,
+     * see {@link QuantizedActivation#scaled}) folded as the tile and the panel fold them. Otherwise grouped as ggml
+     * groups them, each block's quant products summed before one scaling: fewer vector operations per block.
+     */
     @Override
     float vectorDot(int row, QuantizedActivation x) {
         checkActivation(x);
-        return dotFolded(rowOffset(row), x.scaled, 0);
+        if (BATCH_INVARIANT) return dotFolded(rowOffset(row), x.scaled, 0);
+        return LANES == 16 ? dotInt16(rowOffset(row), x.q16, x.d) : dotPerBlock(rowOffset(row), x.scaled);
+    }
+
+    /**
+     * 16 lanes: kernels.md's "256-bit halves", the best B=1 Q8_0 kernel it measured on AVX-512 (0.91 of read
+     * bandwidth): each block half widened to 16 int16 lanes and multiplied with the int16 activation quants, the two
+     * halves added in int16 (|sum| &lt;= 2 * 128 * 127 fits), one conversion to floats, one FMA with dw * dx.
+     */
+    private float dotInt16(long base, short[] qx, float[] dx) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * BLOCK_BYTES;
+            int xi = 32 * b;
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(BYTES, data, off + QUANTS, LE).convertShape(VectorOperators.B2S, SHORTS, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(BYTES, data, off + QUANTS + 16, LE).convertShape(VectorOperators.B2S, SHORTS, 0);
+            ShortVector p = w0.mul(ShortVector.fromArray(SHORTS, qx, xi)).add(w1.mul(ShortVector.fromArray(SHORTS, qx, xi + 16)));
+            float scale = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off)) * dx[b];
+            acc = ((FloatVector) p.convertShape(VectorOperators.S2F, FLOATS, 0)).fma(FloatVector.broadcast(FLOATS, scale), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * 8 or 4 lanes (kernels-avx2.md's best AVX2 Q8_0 kernel, q8fD): 64-bit loads widened to floats, FMAs with the
+     * activation, then one FMA per block with the weight scale, instead of scaling every weight vector.
+     */
+    private float dotPerBlock(long base, float[] x) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * BLOCK_BYTES;
+            int xi = 32 * b;
+            FloatVector block = FloatVector.zero(FLOATS);
+            for (int g = 0; g < 32; g += BYTES.length()) {
+                ByteVector q = ByteVector.fromMemorySegment(BYTES, data, off + QUANTS + g, LE);
+                for (int p = 0; p < Simd.BYTE_PARTS; p++) {
+                    block = ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, p)).fma(FloatVector.fromArray(FLOATS, x, xi + g + p * LANES), block);
+                }
+            }
+            acc = block.fma(FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(Numbers.LE_SHORT, off))), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /**

@@ -190,6 +190,11 @@ public final class QuantizedActivation {
         }
     }
 
+    /** The values folded kernels multiply with: the converted values (F32, F16, BF16) or the quants times their scale. */
+    float[] foldedValues() {
+        return format == GgmlType.F32 || format == GgmlType.F16 || format == GgmlType.BF16 ? values : scaled;
+    }
+
     /** Quant {@code i} (Q8_* formats). */
     public int quant(int i) {
         Objects.checkIndex(i, length);

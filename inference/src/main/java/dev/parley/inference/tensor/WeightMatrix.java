@@ -28,6 +28,15 @@ public abstract class WeightMatrix {
     static final VectorSpecies<Byte> BYTES = Simd.BYTES;
     /** Float lanes per vector: 4, 8 or 16, see {@link Simd}. */
     static final int LANES = Simd.LANES;
+
+    /** System property that makes every batch size compute a row's products bit for bit alike ({@link #BATCH_INVARIANT}). */
+    public static final String BATCH_INVARIANT_PROPERTY = "parley.batch-invariant";
+    /**
+     * Whether single-row products use the folded kernels too, so a sequence's logits do not depend on how many other
+     * sequences share its step (vLLM's VLLM_BATCH_INVARIANT). Off by default: the unfolded single-row kernels of the
+     * formats that have one (Q8_0) are faster, and differ from the batched ones only in float rounding.
+     */
+    public static final boolean BATCH_INVARIANT = Boolean.getBoolean(BATCH_INVARIANT_PROPERTY);
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     final MemorySegment data;
@@ -136,6 +145,26 @@ public abstract class WeightMatrix {
     }
 
     /**
+     * {@link #scalarDot(int, QuantizedActivation)} of the formats with a per-block minimum (Q4_1, Q5_1): ggml's
+     * d * dx * sumi + m * s per block, with {@code sumi} from {@link #scalarBlockSum}.
+     */
+    final float scalarDotWithMin(int row, QuantizedActivation x, int blockBytes) {
+        checkActivation(x);
+        long base = rowOffset(row);
+        float sum = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * blockBytes;
+            sum += Numbers.f16(data, off) * x.d[b] * scalarBlockSum(off, x, b) + Numbers.f16(data, off + 2) * x.s[b];
+        }
+        return sum;
+    }
+
+    /** The integer dot of block {@code b} (at {@code off}) with the activation's quants, for {@link #scalarDotWithMin}. */
+    int scalarBlockSum(long off, QuantizedActivation x, int b) {
+        throw new UnsupportedOperationException(type() + " has no per-block minimum");
+    }
+
+    /**
      * The scalar path without native vectors: the row dequantized exactly, then one float sum in column order. For
      * the ggml-compatible product {@code x} is the activation's dequantized values (q * d), so the result matches
      * ggml's integer sums up to float rounding.
@@ -184,7 +213,7 @@ public abstract class WeightMatrix {
         if (folded() && n >= panelMin()) {
             PanelScratch ps = PANEL.get().fit(n, cols);
             for (int t = 0; t < n; t++) {
-                ps.x[t] = xs[t].scaled;
+                ps.x[t] = xs[t].foldedValues();
                 ps.xOff[t] = 0;
             }
             panel(ps, n, out, outStride, rowFrom, rowTo);
@@ -236,9 +265,22 @@ public abstract class WeightMatrix {
      */
     static final int PANEL_MIN = LANES == 16 ? 8 : 2;
 
-    /** Activation rows from which this format uses the panel; formats without a 4x4 register tile start earlier. */
+    /**
+     * Activation rows from which this format uses the panel; formats without a 4x4 register tile start earlier.
+     * Unquantized formats never use it at 512 bits: their direct 4x4 tile reads the weights where they are, and the
+     * panel would only add a copy.
+     */
     int panelMin() {
-        return PANEL_MIN;
+        return unquantized() && LANES == 16 ? Integer.MAX_VALUE : PANEL_MIN;
+    }
+
+    /**
+     * F32 and F16: values, not blocks. They are folded when the rows are whole vectors: {@code dot}, the 4x4 tile and
+     * the panel then all run one FMA per vector of values in column order and agree bit for bit, so below 512 bits
+     * (16 registers) batches can use the panel's 2x4 tiles instead of the direct 4x4 tile, whose 16 accumulators spill.
+     */
+    boolean unquantized() {
+        return false;
     }
 
     /**
@@ -248,7 +290,7 @@ public abstract class WeightMatrix {
      * a batch size picks, and the panel runs at the f32 FMA rate.
      */
     boolean folded() {
-        return false;
+        return unquantized() && cols % LANES == 0;
     }
 
     /** Folded formats: row {@code row} decoded to {@code d * q} floats into {@code dst[off .. off+cols)}. */

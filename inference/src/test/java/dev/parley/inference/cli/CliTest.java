@@ -75,6 +75,7 @@ class CliTest {
         if (preferred >= 128) assertEquals(Math.min(512, preferred), vector.get("bits").getIntValue(), r.out);
         assertEquals(Runtime.getRuntime().availableProcessors(), info.get("cores").getIntValue());
         assertTrue(info.get("read_bandwidth_gbs").getDoubleValue() > 0, r.out);
+        assertFalse(r.err.contains("Exception"), "every probe thread reads the buffer: " + r.err);
         Run text = run("info", "--system");
         assertTrue(text.out.contains("float lanes") || text.out.contains("scalar kernels"), text.out);
         assertEquals(2, run("info").exit, "neither a model nor --system");

@@ -126,29 +126,23 @@ class GbnfReferenceTest {
         }
 
         private boolean expr() {
-            if (!term()) return false;
-            while (true) {
-                int save = pos;
-                blank();
-                if (pos < s.length() && (s.charAt(pos) == '+' || s.charAt(pos) == '-')) {
-                    pos++;
-                    blank();
-                    if (term()) continue;
-                }
-                pos = save;
-                return true;
-            }
+            return operations("+-", this::term);
         }
 
         private boolean term() {
-            if (!factor()) return false;
+            return operations("*/", this::factor);
+        }
+
+        /** operand (blank? op blank? operand)*, stopping before an operator that has no operand after it. */
+        private boolean operations(String operators, java.util.function.BooleanSupplier operand) {
+            if (!operand.getAsBoolean()) return false;
             while (true) {
                 int save = pos;
                 blank();
-                if (pos < s.length() && (s.charAt(pos) == '*' || s.charAt(pos) == '/')) {
+                if (pos < s.length() && operators.indexOf(s.charAt(pos)) >= 0) {
                     pos++;
                     blank();
-                    if (factor()) continue;
+                    if (operand.getAsBoolean()) continue;
                 }
                 pos = save;
                 return true;
