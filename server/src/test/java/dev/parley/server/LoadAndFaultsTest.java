@@ -194,12 +194,17 @@ class LoadAndFaultsTest {
             double cancelledBefore = metric(server, "parley_request_success_total{finished_reason=\"cancelled\"}");
             double fullBefore = metric(server, "parley_request_success_total{finished_reason=\"context_overflow\"}");
             double endedBefore = ended(server);
-            HttpClient client = server.vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-                    .setHttp2ClearTextUpgrade(false));
+            // one client (so one connection) per stalled stream: a paused stream also holds its connection's flow-control
+            // window, and a second stream on that connection hung waiting for its response once in an idle CI run
+            List<HttpClient> clients = new ArrayList<>();
             try {
                 for (int i = 0; i < stalledStreams; i++) {
+                    HttpClient client = server.vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+                            .setHttp2ClearTextUpgrade(false));
+                    clients.add(client);
                     HttpClientResponse response = client.request(HttpMethod.POST, server.port, "127.0.0.1", "/v1/chat/completions")
-                            .compose(request -> request.putHeader("Content-Type", "application/json").send(body)).await();
+                            .compose(request -> request.putHeader("Content-Type", "application/json").send(body))
+                            .await(20, TimeUnit.SECONDS);
                     response.pause(); // and never read: the stream's window is not given back
                     assertEquals(200, response.statusCode());
                 }
@@ -214,7 +219,7 @@ class LoadAndFaultsTest {
                 assertEquals(cancelledBefore + stalledStreams,
                         metric(server, "parley_request_success_total{finished_reason=\"cancelled\"}"), "each stalled stream was cancelled");
             } finally {
-                client.close().await();
+                for (HttpClient client : clients) client.close().await(20, TimeUnit.SECONDS);
             }
         }
     }
