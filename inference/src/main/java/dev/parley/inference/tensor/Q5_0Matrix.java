@@ -54,7 +54,7 @@ final class Q5_0Matrix extends WeightMatrix {
     @Override
     float vectorDot(int row, float[] x, int xOffset) {
         long base = rowOffset(row, x, xOffset);
-        FloatVector acc = FloatVector.zero(FLOATS), accM = FloatVector.zero(FLOATS);
+        FloatVector acc = FloatVector.zero(FLOATS);
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * BLOCK_BYTES;
             int xi = xOffset + 32 * b;
@@ -71,7 +71,7 @@ final class Q5_0Matrix extends WeightMatrix {
                 acc = (hi.sub(16f).fma(x1, lo.sub(16f).mul(x0))).fma(d, acc);
             }
         }
-        return acc.add(accM).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /** ggml_vec_dot_q5_0_q8_0: sumi with weights in [-16, 15], then sumi * (dw*dx). */
@@ -80,9 +80,8 @@ final class Q5_0Matrix extends WeightMatrix {
         checkActivation(x);
         long base = rowOffset(row);
         short[] a = x.q16;
-        float[] dx = x.d, sx = x.s;
+        float[] dx = x.d;
         FloatVector acc = FloatVector.zero(FLOATS);
-        float sumM = 0f;
         for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * BLOCK_BYTES;
             int qh = data.get(Numbers.LE_INT, off + HIGH_BITS);
@@ -100,6 +99,6 @@ final class Q5_0Matrix extends WeightMatrix {
                 acc = ((FloatVector) p.convertShape(VectorOperators.S2F, FLOATS, 0)).fma(scale, acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD) + sumM;
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 }
