@@ -2,6 +2,7 @@ package dev.parley.server.testing;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -30,11 +31,11 @@ public final class WsClient implements AutoCloseable {
     public static WsClient connect(Vertx vertx, WebSocketConnectOptions options) {
         WebSocketClient client = vertx.createWebSocketClient();
         LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
-        // the handler goes on in the completion callback, on the event loop, so the hello frame cannot slip past it
-        WebSocket ws = client.connect(options)
-                .andThen(ar -> {
-                    if (ar.succeeded()) ar.result().textMessageHandler(t -> frames.add(new JsonObject(t)));
-                }).await();
+        // the handler is set before the connection exists, so the hello frame cannot arrive ahead of it (setting it in
+        // the connect future's callback lost the hello once in an idle CI run: no frame within 20 s)
+        ClientWebSocket socket = client.webSocket();
+        socket.textMessageHandler(t -> frames.add(new JsonObject(t)));
+        WebSocket ws = socket.connect(options).await();
         return new WsClient(client, ws, frames);
     }
 

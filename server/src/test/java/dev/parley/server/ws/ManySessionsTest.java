@@ -7,6 +7,7 @@ import dev.parley.inference.engine.EngineConfig;
 import dev.parley.inference.model.MatmulMode;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.testing.TestServer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -38,11 +39,13 @@ class ManySessionsTest {
             List<WebSocket> sockets = new ArrayList<>();
             for (int i = 0; i < SESSIONS; i++) {
                 int n = i;
-                WebSocket ws = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.port).setURI("/v1/chat/ws"))
-                        .andThen(ar -> ar.result().textMessageHandler(text -> {
+                // the handler is set before connecting: set in the connect future's callback, a hello frame could
+                // arrive ahead of it and the session would never start (as WsClient found)
+                ClientWebSocket socket = client.webSocket();
+                socket.textMessageHandler(text -> {
                             JsonObject f = new JsonObject(text);
                             switch (f.getString("type")) {
-                                case "hello" -> ar.result().writeTextMessage(new JsonObject().put("type", "chat").put("id", "r" + n)
+                                case "hello" -> socket.writeTextMessage(new JsonObject().put("type", "chat").put("id", "r" + n)
                                         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "Story number " + n)))
                                         .put("params", new JsonObject().put("max_tokens", TOKENS).put("ignore_eos", true).put("seed", n)).encode());
                                 case "started" -> allStreaming.countDown();
@@ -55,7 +58,9 @@ class ManySessionsTest {
                                 }
                                 default -> { problems.add(f.encode()); allDone.countDown(); }
                             }
-                        })).await();
+                        });
+                WebSocket ws = socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.port).setURI("/v1/chat/ws"))
+                        .await();
                 sockets.add(ws);
             }
             assertTrue(allStreaming.await(60, TimeUnit.SECONDS), "every session was admitted");
