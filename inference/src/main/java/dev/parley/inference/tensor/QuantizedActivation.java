@@ -123,28 +123,29 @@ public final class QuantizedActivation {
                     FloatVector q = FloatVector.fromArray(FLOATS, x, base + j).mul(id).add(ROUND).sub(ROUND).max(-128f).min(127f);
                     q.intoArray(values, o + j);
                     q.mul(d[b]).intoArray(scaled, o + j);
+                    q.convert(VectorOperators.F2I, 0).convertShape(VectorOperators.I2S, SHORTS, 0).reinterpretAsShorts().intoArray(q16, o + j);
                 }
             } else {
                 for (int j = 0; j < 32; j++) {
                     values[o + j] = Math.min(127f, Math.max(-128f, x[base + j] * id + ROUND - ROUND));
                     scaled[o + j] = values[o + j] * d[b];
+                    q16[o + j] = (short) values[o + j];
                 }
             }
-            int sum = 0;
-            for (int j = o; j < o + 32; j++) {
-                int q = (int) values[j];
-                q16[j] = (short) q;
-                q8[j] = (byte) q;
-                sum += q;
-            }
             if (withSum) {
+                int sum = 0;
+                for (int j = o; j < o + 32; j++) sum += q16[j];
                 sBits[b] = Numbers.toF16(dd * (float) sum);
                 s[b] = Float.float16ToFloat(sBits[b]);
             }
         }
+        // The int8 copy in one loop over the row, which C2 vectorizes. Per block, with scalar float-to-int casts for
+        // both copies, a 768-wide row took 1170 ns against 578 now (QuantizeBench, 512 bits), ~4% of 110M Q8_0 prefill.
+        for (int i = 0; i < length; i++) q8[i] = (byte) q16[i];
     }
 
     private static final VectorSpecies<Float> FLOATS = Simd.FLOATS;
+    private static final VectorSpecies<Short> SHORTS = Simd.SHORTS;
     private static final float ROUND = 0x1.8p23f;
 
     /**

@@ -26,6 +26,8 @@ public abstract class WeightMatrix {
     static final VectorSpecies<Integer> INTS = Simd.INTS;
     static final VectorSpecies<Short> SHORTS = Simd.SHORTS;
     static final VectorSpecies<Byte> BYTES = Simd.BYTES;
+    static final VectorSpecies<Short> PAIRED_SHORTS = Simd.PAIRED_SHORTS;
+    static final VectorSpecies<Byte> PAIRED_BYTES = Simd.PAIRED_BYTES;
     /** Float lanes per vector: 4, 8 or 16, see {@link Simd}. */
     static final int LANES = Simd.LANES;
 
