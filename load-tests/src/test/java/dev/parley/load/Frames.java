@@ -46,7 +46,8 @@ public final class Frames {
     }
 
     public static String openAiRequest(String prompt, LoadConfig c) {
-        ObjectNode body = JSON.createObjectNode().put("model", "parley").put("stream", true).put("max_tokens", c.maxTokens());
+        ObjectNode body = JSON.createObjectNode().put("model", "parley").put("stream", true).put("max_tokens", c.maxTokens())
+                .put("ignore_eos", c.ignoreEos()); // llama.cpp's and vLLM's extension, which Parley's API accepts too
         body.putObject("stream_options").put("include_usage", true); // the final chunk then carries completion_tokens
         body.putArray("messages").addObject().put("role", "user").put("content", prompt);
         return body.toString();

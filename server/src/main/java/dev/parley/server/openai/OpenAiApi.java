@@ -210,7 +210,7 @@ public final class OpenAiApi {
         if (r.temperature() != null && r.temperature() > 2) throw bad("temperature must be in [0, 2] (got " + r.temperature() + ")");
         SamplingRequest b = SamplingRequest.openAiDefaults().maxTokens(max).temperature(r.temperature()).topP(r.topP())
                 .topK(r.topK()).minP(r.minP()).seed(r.seed()).presencePenalty(r.presencePenalty())
-                .frequencyPenalty(r.frequencyPenalty()).stop(stops(r.stop()));
+                .frequencyPenalty(r.frequencyPenalty()).stop(stops(r.stop())).ignoreEos(r.ignoreEos());
         if (r.logitBias() != null) {
             Map<Integer, Float> bias = new HashMap<>();
             for (var e : r.logitBias().entrySet()) {

@@ -25,7 +25,8 @@ public final class OpenAiFormat {
                                         @JsonProperty("presence_penalty") Double presencePenalty,
                                         @JsonProperty("frequency_penalty") Double frequencyPenalty,
                                         @JsonProperty("logit_bias") Map<String, Double> logitBias,
-                                        Boolean logprobs, @JsonProperty("top_logprobs") Integer topLogprobs, Integer n)
+                                        Boolean logprobs, @JsonProperty("top_logprobs") Integer topLogprobs, Integer n,
+                                        @JsonProperty("ignore_eos") Boolean ignoreEos)
             implements SamplingFields {
         /** OpenAI's newer name wins over the older one; none = up to the context. */
         @Override public Integer tokenLimit() { return maxCompletionTokens != null ? maxCompletionTokens : maxTokens; }
@@ -45,6 +46,8 @@ public final class OpenAiFormat {
         Double frequencyPenalty();
         Map<String, Double> logitBias();
         Integer n();
+        /** Not OpenAI's: llama.cpp's and vLLM's extension, generating past end-of-generation tokens (benchmarks use it). */
+        Boolean ignoreEos();
     }
 
     /**
@@ -62,7 +65,8 @@ public final class OpenAiFormat {
                                     @JsonProperty("frequency_penalty") Double frequencyPenalty,
                                     @JsonProperty("logit_bias") Map<String, Double> logitBias,
                                     Integer logprobs, Boolean echo, String suffix,
-                                    @JsonProperty("best_of") Integer bestOf, Integer n) implements SamplingFields {
+                                    @JsonProperty("best_of") Integer bestOf, Integer n,
+                                    @JsonProperty("ignore_eos") Boolean ignoreEos) implements SamplingFields {
         /** OpenAI's legacy default is 16 tokens, which clients of this endpoint expect. */
         static final int DEFAULT_MAX_TOKENS = 16;
 

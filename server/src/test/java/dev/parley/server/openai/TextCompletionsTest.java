@@ -49,6 +49,19 @@ class TextCompletionsTest {
         assertNotNull(usage.getJsonObject("prompt_tokens_details"));
     }
 
+    @Test void ignoreEosGeneratesPastTheEndOfGenerationToken() throws Exception {
+        int eos = server.model.model().tokenizer().eosId();
+        // the bias makes end-of-generation the greedy choice at every step: without ignore_eos the reply stops at once
+        JsonObject req = request(false, 6).put("logit_bias", new JsonObject().put(Integer.toString(eos), 100));
+        JsonObject stopped = new JsonObject(server.post("/v1/completions", req.encode(), null).body());
+        assertEquals("stop", stopped.getJsonArray("choices").getJsonObject(0).getString("finish_reason"), stopped.encode());
+        var r = server.post("/v1/completions", req.copy().put("ignore_eos", true).encode(), null);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject body = new JsonObject(r.body());
+        assertEquals("length", body.getJsonArray("choices").getJsonObject(0).getString("finish_reason"));
+        assertEquals(6, body.getJsonObject("usage").getInteger("completion_tokens"));
+    }
+
     @Test void streamingMatchesNonStreamingAndEndsWithDone() throws Exception {
         String expected = new JsonObject(server.post("/v1/completions", request(false, 24).encode(), null).body())
                 .getJsonArray("choices").getJsonObject(0).getString("text");
