@@ -28,6 +28,7 @@ public final class Messages {
             String at = where + ".tool_calls[" + i + "]";
             if (call == null) throw new ChatException(ErrorCode.BAD_REQUEST, at + " is null");
             if (call.id() == null || call.id().isEmpty()) throw new ChatException(ErrorCode.BAD_REQUEST, at + ".id is missing");
+            if (!call.type().equals("function")) throw new ChatException(ErrorCode.BAD_REQUEST, at + ".type must be \"function\"");
             if (call.name() == null || call.name().isEmpty()) throw new ChatException(ErrorCode.BAD_REQUEST, at + ".function.name is missing");
             try {
                 call.argumentsObject();

@@ -107,7 +107,7 @@ public final class OpenAiApi {
             return;
         }
         Reply reply = new ChatReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), topLogprobs,
-                ToolReplies.extractor(c.model(), tools));
+                ToolCallExtractor.forReply(c.model(), tools));
         generate(ctx, c, c.chatPrompt(f -> ToolPrompt.promptTokens(f, messages, tools)), params, reply);
     }
 
@@ -187,25 +187,12 @@ public final class OpenAiApi {
             OpenAiFormat.Message m = req.messages().get(i);
             if (m == null) throw bad("messages[" + i + "] is null");
             String role = "developer".equals(m.role()) ? "system" : m.role(); // OpenAI's newer name for system
-            ChatMessage cm = new ChatMessage(role, contentText(m.content(), i), toolCalls(m, i), m.toolCallId());
+            ChatMessage cm = new ChatMessage(role, contentText(m.content(), i), m.toolCalls(), m.toolCallId());
             Messages.validate(cm, "messages[" + i + "]");
             out.add(cm);
         }
         Messages.validateToolResults(out, i -> "messages[" + i + "]");
         return out;
-    }
-
-    private static List<dev.parley.server.model.ToolCall> toolCalls(OpenAiFormat.Message m, int i) {
-        if (m.toolCalls() == null) return List.of();
-        List<dev.parley.server.model.ToolCall> calls = new ArrayList<>();
-        for (int k = 0; k < m.toolCalls().size(); k++) {
-            OpenAiFormat.ToolCall call = m.toolCalls().get(k);
-            String where = "messages[" + i + "].tool_calls[" + k + "]";
-            if (call == null || call.function() == null) throw bad(where + ".function is missing");
-            if (call.type() != null && !call.type().equals("function")) throw bad(where + ".type must be \"function\"");
-            calls.add(new dev.parley.server.model.ToolCall(call.id(), call.function().name(), call.function().arguments()));
-        }
-        return calls;
     }
 
     /** A string, or an array of content parts of which only text parts are supported. */
@@ -397,7 +384,7 @@ public final class OpenAiApi {
                         lp = null;
                     }
                     case ToolCallExtractor.CallPiece call ->
-                            write(chunk(new OpenAiFormat.Delta(null, null, List.of(ToolReplies.delta(call))), null, null));
+                            write(chunk(new OpenAiFormat.Delta(null, null, List.of(dev.parley.server.tools.ToolCallChunk.of(call))), null, null));
                 }
             }
         }

@@ -2,6 +2,8 @@ package dev.parley.server.openai;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.parley.server.model.ToolCall;
+import dev.parley.server.tools.ToolCallChunk;
 import io.micronaut.serde.annotation.Serdeable;
 import java.util.List;
 import java.util.Map;
@@ -93,23 +95,6 @@ public final class OpenAiFormat {
     public record Message(String role, Object content, @JsonProperty("tool_calls") List<ToolCall> toolCalls,
                           @JsonProperty("tool_call_id") String toolCallId, String name) {}
 
-    /** A tool call, in messages and replies: {@code arguments} is the JSON object as a string. */
-    @Serdeable
-    public record ToolCall(String id, String type, FunctionCall function) {}
-
-    @Serdeable
-    public record FunctionCall(String name, String arguments) {}
-
-    /**
-     * One piece of a streamed tool call: the first carries {@code id}, {@code type} and the name (with empty arguments),
-     * the following ones only their {@code index} and the next piece of the arguments, as OpenAI streams them.
-     */
-    @Serdeable
-    public record ToolCallDelta(@JsonInclude(JsonInclude.Include.ALWAYS) int index, String id, String type, FunctionDelta function) {}
-
-    @Serdeable
-    public record FunctionDelta(String name, @JsonInclude(JsonInclude.Include.ALWAYS) String arguments) {}
-
     @Serdeable
     public record StreamOptions(@JsonProperty("include_usage") Boolean includeUsage) {}
 
@@ -135,7 +120,7 @@ public final class OpenAiFormat {
                               @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("finish_reason") String finishReason) {}
 
     @Serdeable
-    public record Delta(String role, String content, @JsonProperty("tool_calls") List<ToolCallDelta> toolCalls) {
+    public record Delta(String role, String content, @JsonProperty("tool_calls") List<ToolCallChunk> toolCalls) {
         public Delta(String role, String content) { this(role, content, null); }
     }
 

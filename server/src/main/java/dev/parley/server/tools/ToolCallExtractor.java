@@ -1,5 +1,6 @@
 package dev.parley.server.tools;
 
+import dev.parley.server.model.ServingModel;
 import dev.parley.server.model.ToolCall;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -59,6 +60,13 @@ public final class ToolCallExtractor {
     public ToolCallExtractor(ToolCallFormat format, Set<String> functionNames) {
         this.format = format;
         this.names = Set.copyOf(functionNames);
+    }
+
+    /** The parser of a request's reply, in the served model's syntax; null when the request offers no tools. */
+    public static ToolCallExtractor forReply(ServingModel model, ToolRequest tools) {
+        if (!tools.active()) return null;
+        return new ToolCallExtractor(ToolCallFormat.of(model.formatter().templateSource()),
+                Set.copyOf(tools.callable().stream().map(FunctionTool::name).toList()));
     }
 
     /** The pieces that {@code text} (the reply's next characters) completes. */
