@@ -110,7 +110,42 @@ final class Q6_KMatrix extends WeightMatrix {
     @Override
     float vectorDot(int row, QuantizedActivation x) {
         checkActivation(x);
-        return dotFolded(rowOffset(row), x.scaled, 0);
+        return BATCH_INVARIANT ? dotFolded(rowOffset(row), x.scaled, 0) : dotFourChains(rowOffset(row), x.scaled);
+    }
+
+    /**
+     * The same products as {@link #dotFolded}, grouped for speed: each load of ql and qh bytes feeds the four values it
+     * holds (value l, l+32, l+64, l+96 of a half), into four accumulators, so the FMAs form four dependency chains, not
+     * one, and the bytes are read once, not two or four times. Differs from the folded order only in float rounding.
+     */
+    private float dotFourChains(long base, float[] xs) {
+        FloatVector acc0 = FloatVector.zero(FLOATS), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int sb = 0; sb < blocks; sb++) {
+            long off = base + (long) sb * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off + SCALE_D));
+            for (int n = 0; n < 2; n++) {
+                long ql = off + 64 * n, qh = off + HIGH_BITS + 32 * n, sc = off + SCALES + 8 * n;
+                int xi = 256 * sb + 128 * n;
+                for (int l = 0; l < 32; l += LANES) {
+                    long is = sc + (l >> 4);
+                    IntVector a = Simd.unsignedBytes(data, ql + l), b = Simd.unsignedBytes(data, ql + 32 + l);
+                    IntVector h = Simd.unsignedBytes(data, qh + l);
+                    IntVector q1 = a.and(0xF).or(h.and(3).lanewise(VectorOperators.LSHL, 4));
+                    IntVector q2 = b.and(0xF).or(h.and(0xC).lanewise(VectorOperators.LSHL, 2));
+                    IntVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30));
+                    IntVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2).and(0x30));
+                    acc0 = ((FloatVector) q1.sub(32).convert(VectorOperators.I2F, 0)).mul(d * data.get(ValueLayout.JAVA_BYTE, is))
+                            .fma(FloatVector.fromArray(FLOATS, xs, xi + l), acc0);
+                    acc1 = ((FloatVector) q2.sub(32).convert(VectorOperators.I2F, 0)).mul(d * data.get(ValueLayout.JAVA_BYTE, is + 2))
+                            .fma(FloatVector.fromArray(FLOATS, xs, xi + 32 + l), acc1);
+                    acc2 = ((FloatVector) q3.sub(32).convert(VectorOperators.I2F, 0)).mul(d * data.get(ValueLayout.JAVA_BYTE, is + 4))
+                            .fma(FloatVector.fromArray(FLOATS, xs, xi + 64 + l), acc2);
+                    acc3 = ((FloatVector) q4.sub(32).convert(VectorOperators.I2F, 0)).mul(d * data.get(ValueLayout.JAVA_BYTE, is + 6))
+                            .fma(FloatVector.fromArray(FLOATS, xs, xi + 96 + l), acc3);
+                }
+            }
+        }
+        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
