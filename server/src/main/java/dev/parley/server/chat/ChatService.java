@@ -64,13 +64,27 @@ public final class ChatService {
      * a {@code bad_request} naming the problem.
      */
     public Future<TokenConstraint> constraint(GrammarSource source) {
+        return vertx.executeBlocking(() -> compile(source), false);
+    }
+
+    /**
+     * The constraint a request's JSON asks for ({@link ResponseFormat}; {@code container} = the member holding the
+     * fields, null for the top level), compiled off the event loop; the future holds null when there is none.
+     */
+    public Future<TokenConstraint> requestedConstraint(String json, String container) {
+        if (!ResponseFormat.mentioned(json)) return Future.succeededFuture();
         return vertx.executeBlocking(() -> {
-            try {
-                return model.engine().grammars().constraint(source);
-            } catch (GrammarException e) {
-                throw new ChatException(ErrorCode.BAD_REQUEST, describe(source.kind()) + ": " + e.getMessage());
-            }
+            GrammarSource source = ResponseFormat.requested(json, container);
+            return source == null ? null : compile(source);
         }, false);
+    }
+
+    private TokenConstraint compile(GrammarSource source) {
+        try {
+            return model.engine().grammars().constraint(source);
+        } catch (GrammarException e) {
+            throw new ChatException(ErrorCode.BAD_REQUEST, describe(source.kind()) + ": " + e.getMessage());
+        }
     }
 
     /** How the APIs name each kind of constraint in errors. */
