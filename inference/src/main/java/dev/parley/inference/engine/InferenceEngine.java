@@ -1,5 +1,6 @@
 package dev.parley.inference.engine;
 
+import dev.parley.inference.constrain.GrammarCache;
 import dev.parley.inference.model.Model;
 
 /**
@@ -13,7 +14,19 @@ public interface InferenceEngine extends AutoCloseable {
      */
     RequestHandle submit(GenerationRequest request, GenerationListener listener);
 
+    /**
+     * Queues an embedding of {@code request}'s tokens; the listener gets the pooled, normalized vector. Throws like
+     * {@link #submit} (an input longer than the context, token ids out of range, a full queue).
+     */
+    RequestHandle embed(EmbeddingRequest request, EmbeddingListener listener);
+
     Model model();
+
+    /**
+     * The model's compiled grammars: {@code grammars().constraint(GrammarSource.jsonSchema(schema))} gives the
+     * constraint a {@link GenerationRequest} carries (compiled once per source, blocking: call it off an event loop).
+     */
+    GrammarCache grammars();
 
     /** Requests currently generating. */
     int runningCount();

@@ -1,5 +1,6 @@
 package dev.parley.inference.engine;
 
+import dev.parley.inference.constrain.TokenMatcher;
 import dev.parley.inference.kv.BlockTable;
 import dev.parley.inference.model.Model;
 import dev.parley.inference.sampling.Sampler;
@@ -11,7 +12,7 @@ import java.util.function.Consumer;
 /**
  * One request as a state machine: WAITING until admitted, then PREFILL (prompt fed in chunks), DECODING (one token per
  * step), FINISHED. It holds the request's state: its tokens, how many of them are computed, its block table, and
- * the per-request sampler, detokenizer and stop matcher the {@link OutputProcessor} drives. The {@link Scheduler}
+ * the per-request sampler, constraint matcher, detokenizer and stop matcher the {@link OutputProcessor} drives. The {@link Scheduler}
  * changes it (admission, preemption, computed tokens, appended tokens); the model runner only reads it.
  *
  * <p>Prefill and decode are one mechanism: the sequence's tokens are the prompt followed by everything sampled, and
@@ -26,6 +27,8 @@ final class Sequence implements RequestHandle {
     /** Told once, on the first cancel, so the engine can hand the abort to its scheduler. */
     private final Consumer<Sequence> onCancel;
     private final int maxTokens;
+    /** An embedding request's pooling of hidden states (it samples nothing); null for a generation. */
+    private final Pooler pooler;
     private final long submitNanos = System.nanoTime();
     private volatile boolean cancelRequested;
     private volatile State state = State.WAITING;
@@ -33,6 +36,8 @@ final class Sequence implements RequestHandle {
     private Sampler sampler;
     private StreamDecoder decoder;
     private StopMatcher stops;
+    /** The constraint's state for this output; null when the request is unconstrained. */
+    private TokenMatcher matcher;
     private boolean started;
     private final BlockTable table = new BlockTable();
     /** The prompt, then the sampled tokens. */
@@ -47,7 +52,13 @@ final class Sequence implements RequestHandle {
     private int prefixHitTokens;
 
     Sequence(long id, GenerationRequest request, GenerationListener listener, Consumer<Sequence> onCancel) {
+        this(id, request, listener, onCancel, null);
+    }
+
+    /** With a {@code pooler}: an embedding request, which ends when its last prompt token is computed. */
+    Sequence(long id, GenerationRequest request, GenerationListener listener, Consumer<Sequence> onCancel, Pooler pooler) {
         this.id = id;
+        this.pooler = pooler;
         this.request = request;
         this.listener = listener;
         this.onCancel = onCancel;
@@ -69,6 +80,7 @@ final class Sequence implements RequestHandle {
     GenerationRequest request() { return request; }
     GenerationListener listener() { return listener; }
     BlockTable table() { return table; }
+    Pooler pooler() { return pooler; }
     /** Leading tokens whose keys and values are in the cache; the next step computes from here. */
     int computedTokens() { return computed; }
     /** Prompt plus generated tokens. */
@@ -80,6 +92,7 @@ final class Sequence implements RequestHandle {
     Sampler sampler() { return sampler; }
     StreamDecoder decoder() { return decoder; }
     StopMatcher stops() { return stops; }
+    TokenMatcher matcher() { return matcher; }
     StringBuilder text() { return text; }
 
     /** Sets how many leading tokens the prefix cache supplied at admission; they count as computed. */
@@ -99,6 +112,7 @@ final class Sequence implements RequestHandle {
     /** Preemption: the cache was dropped; everything will be recomputed when the sequence is admitted again. */
     void preempt() {
         computed = 0;
+        if (pooler != null) pooler.reset();
         state = State.WAITING;
     }
 
@@ -111,6 +125,7 @@ final class Sequence implements RequestHandle {
         for (int t : prompt) sampler.accept(t);
         decoder = model.tokenizer().newStreamDecoder();
         stops = new StopMatcher(request.params().stop());
+        matcher = request.constraint() == null ? null : request.constraint().newMatcher();
         state = State.PREFILL;
     }
 
