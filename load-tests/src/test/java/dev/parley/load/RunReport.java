@@ -62,7 +62,7 @@ public final class RunReport {
                 .append("\n- shape: ").append(c.closedModel() ? "closed model, concurrency " + c.levels() + ", " + c.step().toSeconds() + " s each"
                         : "open model, Poisson arrivals at " + c.arrivalsPerS() + "/s for " + c.openDuration().toSeconds() + " s")
                 .append("\n- prompts: ").append(c.promptWords()).append(" words, max_tokens ").append(c.maxTokens())
-                .append(", ignore_eos ").append(c.ignoreEos()).append(" (WebSocket only)").append(", turns ").append(c.turns())
+                .append(", ignore_eos ").append(c.ignoreEos()).append(", turns ").append(c.turns())
                 .append(", cancel share ").append(c.cancelShare())
                 .append(", slow readers ").append(c.slowReaders().connections())
                 .append("\n- goodput SLO per request: TTFT ≤ ").append(c.goodput().ttftMs()).append(" ms and TPOT ≤ ").append(c.goodput().tpotMs()).append(" ms")
