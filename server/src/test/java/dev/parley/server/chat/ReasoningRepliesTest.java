@@ -13,6 +13,8 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +29,17 @@ class ReasoningRepliesTest {
     /** What a model whose template pre-filled {@code <think>} writes (DeepSeek-R1): it only closes the block. */
     private static final String CLOSE_THEN_ANSWER = "root ::= [a-z ]{5,30} \"</think>\\n\\n\" [a-z ]{5,30}";
     private static final String PLAIN = "root ::= [a-z ]{5,30}";
+
+    /** Serves the Qwen3-style template (shared by the tests that use it). */
+    private static TestServer qwen3;
+
+    @BeforeAll static void start() throws Exception {
+        qwen3 = serve(qwen3Style());
+    }
+
+    @AfterAll static void stop() {
+        if (qwen3 != null) qwen3.close();
+    }
 
     private static TestServer serve(String template) {
         return TestServer.start(ServerConfig.forTests(), Shared.stories260K(), new ServingModel.Options().chatTemplate(template));
@@ -85,13 +98,12 @@ class ReasoningRepliesTest {
     }
 
     @Test void aModelThatOpensItsThinkingGetsItSplitOnBothApis() throws Exception {
-        try (TestServer server = serve(qwen3Style())) {
-            assertEquals(ReasoningFormat.DEEPSEEK, server.model.reasoningFormat()); // the template mentions <think>
-            Split whole = nonStreaming(server, chat(THINK_THEN_ANSWER));
-            assertSplit(whole);
-            assertEquals(whole, streaming(server, chat(THINK_THEN_ANSWER)));
-            assertEquals(whole, websocket(server, THINK_THEN_ANSWER, null));
-        }
+        TestServer server = qwen3;
+        assertEquals(ReasoningFormat.DEEPSEEK, server.model.reasoningFormat()); // the template mentions <think>
+        Split whole = nonStreaming(server, chat(THINK_THEN_ANSWER));
+        assertSplit(whole);
+        assertEquals(whole, streaming(server, chat(THINK_THEN_ANSWER)));
+        assertEquals(whole, websocket(server, THINK_THEN_ANSWER, null));
     }
 
     @Test void aTemplateThatPrefillsThinkingMakesTheFirstPartReasoning() throws Exception {
@@ -105,25 +117,24 @@ class ReasoningRepliesTest {
     }
 
     @Test void chatTemplateKwargsReachTheTemplate() throws Exception {
-        try (TestServer server = serve(qwen3Style())) {
-            JsonObject off = new JsonObject().put("enable_thinking", false);
-            var thinking = new JsonObject(server.post("/v1/chat/completions", chat(PLAIN).encode(), null).body());
-            var r = server.post("/v1/chat/completions", chat(PLAIN).put("chat_template_kwargs", off).encode(), null);
-            assertEquals(200, r.statusCode(), r.body());
-            JsonObject direct = new JsonObject(r.body());
-            // the template wrote the empty <think></think> block into the prompt: more prompt tokens, an answer only
-            assertTrue(direct.getJsonObject("usage").getInteger("prompt_tokens") > thinking.getJsonObject("usage").getInteger("prompt_tokens"));
-            JsonObject message = direct.getJsonArray("choices").getJsonObject(0).getJsonObject("message");
-            assertNull(message.getString("reasoning_content"));
-            assertTrue(message.getString("content").matches("[a-z ]{5,30}"), message.encode());
-            Split ws = websocket(server, PLAIN, off);
-            assertEquals(new Split(null, message.getString("content")), ws);
+        TestServer server = qwen3;
+        JsonObject off = new JsonObject().put("enable_thinking", false);
+        var thinking = new JsonObject(server.post("/v1/chat/completions", chat(PLAIN).encode(), null).body());
+        var r = server.post("/v1/chat/completions", chat(PLAIN).put("chat_template_kwargs", off).encode(), null);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject direct = new JsonObject(r.body());
+        // the template wrote the empty <think></think> block into the prompt: more prompt tokens, an answer only
+        assertTrue(direct.getJsonObject("usage").getInteger("prompt_tokens") > thinking.getJsonObject("usage").getInteger("prompt_tokens"));
+        JsonObject message = direct.getJsonArray("choices").getJsonObject(0).getJsonObject("message");
+        assertNull(message.getString("reasoning_content"));
+        assertTrue(message.getString("content").matches("[a-z ]{5,30}"), message.encode());
+        Split ws = websocket(server, PLAIN, off);
+        assertEquals(new Split(null, message.getString("content")), ws);
 
-            var reserved = server.post("/v1/chat/completions", chat(PLAIN).put("chat_template_kwargs",
-                    new JsonObject().put("messages", List.of())).encode(), null);
-            assertEquals(400, reserved.statusCode(), reserved.body());
-            assertTrue(reserved.body().contains("chat_template_kwargs cannot set 'messages'"), reserved.body());
-        }
+        var reserved = server.post("/v1/chat/completions", chat(PLAIN).put("chat_template_kwargs",
+                new JsonObject().put("messages", List.of())).encode(), null);
+        assertEquals(400, reserved.statusCode(), reserved.body());
+        assertTrue(reserved.body().contains("chat_template_kwargs cannot set 'messages'"), reserved.body());
     }
 
     @Test void reasoningFormatNoneLeavesTheTextAlone() throws Exception {
