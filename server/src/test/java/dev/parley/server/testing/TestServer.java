@@ -41,11 +41,21 @@ public final class TestServer implements AutoCloseable {
         return start(config, DefaultModel.path(), DefaultModel.NAME, DefaultModel.DESCRIPTION);
     }
 
+    /** Serves {@code modelFile} with {@code chatTemplate} (Jinja source) in place of the model's own template. */
+    public static TestServer start(ServerConfig config, Path modelFile, String chatTemplate) {
+        return start(config, modelFile, null, null, chatTemplate);
+    }
+
     private static TestServer start(ServerConfig config, Path modelFile, String name, String description) {
+        return start(config, modelFile, name, description, null);
+    }
+
+    private static TestServer start(ServerConfig config, Path modelFile, String name, String description, String chatTemplate) {
         Vertx vertx = Vertx.vertx();
         ParleyServer server = new ParleyServer(vertx, config);
         int port = server.listen().await();
-        ServingModel model = ServingModel.load(modelFile, new ServingModel.Options().engine(config.engine()).name(name).description(description));
+        ServingModel model = ServingModel.load(modelFile, new ServingModel.Options().engine(config.engine()).name(name).description(description)
+                .chatTemplate(chatTemplate));
         server.serve(model);
         return new TestServer(vertx, server, model, port);
     }
