@@ -48,19 +48,19 @@ public final class TestServer implements AutoCloseable {
 
     /** Serves {@code modelFile} with {@code chatTemplate} (Jinja source) in place of the model's own template. */
     public static TestServer start(ServerConfig config, Path modelFile, String chatTemplate) {
-        return start(config, modelFile, null, null, chatTemplate);
+        return start(config, modelFile, new ServingModel.Options().chatTemplate(chatTemplate));
     }
 
     private static TestServer start(ServerConfig config, Path modelFile, String name, String description) {
-        return start(config, modelFile, name, description, null);
+        return start(config, modelFile, new ServingModel.Options().name(name).description(description));
     }
 
-    private static TestServer start(ServerConfig config, Path modelFile, String name, String description, String chatTemplate) {
+    /** Serves {@code modelFile} with {@code options} (their engine settings replaced by the config's). */
+    public static TestServer start(ServerConfig config, Path modelFile, ServingModel.Options options) {
         Vertx vertx = Vertx.vertx();
         ParleyServer server = new ParleyServer(vertx, config);
         int port = server.listen().await();
-        ServingModel model = ServingModel.load(modelFile, new ServingModel.Options().engine(config.engine()).name(name).description(description)
-                .chatTemplate(chatTemplate));
+        ServingModel model = ServingModel.load(modelFile, options.engine(config.engine()));
         server.serve(model);
         return new TestServer(vertx, server, model, port);
     }
