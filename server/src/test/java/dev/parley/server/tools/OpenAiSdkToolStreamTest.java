@@ -59,11 +59,11 @@ class OpenAiSdkToolStreamTest {
         ChatCompletionFunctionTool tool = ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
                 .name("forecast").description("Weather forecast").parameters(parameters.build()).build()).build();
         JsonReference schema = new JsonReference(new io.vertx.core.json.JsonObject(SCHEMA).encode());
-        for (long seed = 1; seed <= 3; seed++) {
+        for (long seed = 1; seed <= 2; seed++) {
             ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("llama3-bpe-f32")
                     .addUserMessage("Forecast for Lima?").addTool(tool).toolChoice(ChatCompletionToolChoiceOption.Auto.REQUIRED)
                     .parallelToolCalls(false)
-                    .temperature(1.0).seed(seed).maxCompletionTokens(60).build();
+                    .temperature(1.0).seed(seed).maxCompletionTokens(240).build();
             ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
             int chunks = 0;
             try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
