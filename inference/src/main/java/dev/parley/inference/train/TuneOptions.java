@@ -1,0 +1,90 @@
+package dev.parley.inference.train;
+
+import dev.parley.inference.model.Model;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * What every {@code parley tune} objective shares: the model, data, LoRA and optimizer options, the start-up lines, the
+ * progress figures and the outputs (the merged GGUF and the loss plot).
+ */
+final class TuneOptions {
+    @Option(names = "--model", required = true, paramLabel = "MODEL.gguf") Path model;
+    @Option(names = "--data", required = true, paramLabel = "TRAIN.jsonl") Path data;
+    @Option(names = "--out", required = true, paramLabel = "OUT.gguf", description = "the tuned model, adapters merged") Path out;
+    @Option(names = "--val", paramLabel = "VAL.jsonl", description = "held-out data, evaluated at every --eval-interval") Path val;
+    @Option(names = "--lora-rank", defaultValue = "0", paramLabel = "R", description = "LoRA rank; 0 (default) = full fine-tuning")
+    int rank;
+    @Option(names = "--lora-alpha", paramLabel = "A", description = "LoRA alpha (scale alpha/R; default: 2·R)") Float alpha;
+    @Option(names = "--steps", defaultValue = "200", paramLabel = "N") int steps;
+    @Option(names = "--lr", paramLabel = "X", description = "default 1e-4 full, 1e-3 LoRA") Float lr;
+    @Option(names = "--batch", defaultValue = "8", paramLabel = "B", description = "examples (sft) or pairs (dpo) per step")
+    int batch;
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S") long seed;
+    @Option(names = "--eval-interval", defaultValue = "50", paramLabel = "N") int evalInterval;
+
+    Tuning.Options tuning() {
+        return new Tuning.Options(batch, steps, lr != null ? lr : rank > 0 ? 1e-3f : 1e-4f, seed, rank, alpha != null ? alpha : 2f * rank);
+    }
+
+    boolean evaluateAfter(int step) {
+        return val != null && (step % evalInterval == 0 || step == steps);
+    }
+
+    static void printModel(FineTuneBase base, String role, Path file) {
+        LlamaConfig c = base.llama.config();
+        System.out.printf("%s %s: %s, %,d parameters; template %s%s%n", role, file.getFileName(), c, c.parameterCount(), base.templateName,
+                base.addedTokens.isEmpty() ? "" : "; added control tokens " + base.addedTokens.keySet());
+    }
+
+    void printTuning(Tuning t) {
+        System.out.printf("%s: %,d trainable parameters; batch %d, %d steps, lr %.2g, seed %d, %d threads%n",
+                rank > 0 ? "LoRA rank " + rank + " alpha " + t.o.loraAlpha() : "full fine-tuning", t.trainableParameters(), batch, steps,
+                t.o.lr(), seed, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** "lr, elapsed, eta" after a step whose learning rate was {@code rate}. */
+    String progress(Tuning t, float rate, long startNanos) {
+        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        double eta = elapsed / t.stepsDone() * (steps - t.stepsDone());
+        return String.format("lr %.2e  elapsed %s  eta %s", rate, time(elapsed), time(eta));
+    }
+
+    /**
+     * Merges the adapters, writes the tuned model and the loss plot, and prints what was written and the engine's greedy
+     * reply on the tuned file to {@code prompt}.
+     */
+    void finish(FineTuneBase base, Tuning tuning, List<double[]> trainCurve, List<double[]> valCurve, String title,
+                List<Map<String, Object>> prompt, long startNanos) throws IOException {
+        tuning.mergeAdapters();
+        String stem = out.getFileName().toString().replaceAll("\\.gguf$", "");
+        base.write(out, "parley-" + stem);
+        Path png = out.resolveSibling(stem + "-loss.png");
+        LossPlot.write(trainCurve, valCurve, title, png);
+        System.out.printf("done in %s; wrote %s (%,d bytes, adapters merged) and %s%n", time((System.nanoTime() - startNanos) / 1e9), out,
+                Files.size(out), png);
+        try (Model tuned = Model.load(out)) {
+            ChatEncoder enc = new ChatEncoder(tuned.chatTemplate(), tuned.tokenizer(), Map.of());
+            System.out.println("sample (greedy, the engine on " + out.getFileName() + "): " + prompt.getLast().get("content") + " -> "
+                    + tuned.tokenizer().decode(Samples.greedy(tuned, enc.prompt(prompt), 60)));
+        }
+    }
+
+    /** The first non-blank line of the validation data, else of the training data. */
+    String firstLine() {
+        try {
+            return Files.readAllLines(val != null ? val : data).stream().filter(l -> !l.isBlank()).findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String time(double s) {
+        return s >= 60 ? String.format("%dm%02ds", (int) s / 60, (int) s % 60) : String.format("%.1fs", s);
+    }
+}
