@@ -51,6 +51,11 @@ public final class ChatService {
         return vertx.executeBlocking(() -> checkFits(model.formatter().promptTokens(messages)), false);
     }
 
+    /** As {@link #chatPrompt}, formatted by {@code format} (e.g. with the request's tools), on a worker thread. */
+    public Future<int[]> chatPrompt(java.util.function.Function<dev.parley.server.model.ChatFormatter, int[]> format) {
+        return vertx.executeBlocking(() -> checkFits(format.apply(model.formatter())), false);
+    }
+
     public Future<int[]> rawPrompt(String prompt) {
         return vertx.executeBlocking(() -> checkFits(model.formatter().rawPromptTokens(prompt)), false);
     }

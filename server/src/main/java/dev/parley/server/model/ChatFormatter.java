@@ -4,7 +4,6 @@ import dev.parley.inference.model.Model;
 import dev.parley.inference.template.ChatTemplate;
 import dev.parley.inference.template.DefaultTemplates;
 import dev.parley.inference.tokenizer.Tokenizer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +18,7 @@ public final class ChatFormatter {
     private final String bos;
     private final String eos;
     private final String templateName;
+    private final String templateSource;
 
     public ChatFormatter(Model model, String overrideSource) {
         this.tokenizer = model.tokenizer();
@@ -33,6 +33,7 @@ public final class ChatFormatter {
             source = DefaultTemplates.CHATML;
             templateName = "chatml (default: the model has none)";
         }
+        this.templateSource = source;
         this.template = ChatTemplate.compile(source);
         this.bos = tokenizer.bosId() >= 0 ? tokenizer.tokenText(tokenizer.bosId()) : "";
         this.eos = tokenizer.eosId() >= 0 ? tokenizer.tokenText(tokenizer.eosId()) : "";
@@ -40,13 +41,25 @@ public final class ChatFormatter {
 
     public String templateName() { return templateName; }
 
+    /** The Jinja source in use (the override, the model's, or the default), e.g. to tell which tool-call syntax it speaks. */
+    public String templateSource() { return templateSource; }
+
     /** Prompt tokens for {@code messages} followed by the assistant's generation prompt; throws TemplateException. */
     public int[] promptTokens(List<ChatMessage> messages) {
-        List<Map<String, Object>> data = new ArrayList<>(messages.size());
-        for (ChatMessage m : messages) data.add(m.asTemplateData());
+        return promptTokens(messages, null);
+    }
+
+    /**
+     * As {@link #promptTokens(List)}, the template also receiving {@code tools} (function definitions in OpenAI's
+     * {@code {"type":"function","function":{...}}} shape, as Hugging Face {@code apply_chat_template(tools=...)} passes
+     * them); null or empty = the variable stays undefined, so templates take their no-tools branch.
+     */
+    public int[] promptTokens(List<ChatMessage> messages, List<Map<String, Object>> tools) {
+        List<Map<String, Object>> data = ChatMessage.templateData(messages);
         // a TemplateException (e.g. a template's raise_exception("roles must alternate")) is the client's fault: the
         // chat service answers it as bad_request
-        String rendered = template.render(data, true, bos, eos, null, Map.of());
+        String rendered = template.render(data, true, bos, eos, null,
+                tools == null || tools.isEmpty() ? Map.of() : Map.of("tools", tools));
         // the template usually writes BOS itself; adding another would double it
         boolean addSpecial = bos.isEmpty() || !rendered.startsWith(bos);
         return tokenizer.encode(rendered, addSpecial, true);

@@ -20,6 +20,9 @@ import dev.parley.server.http.ApiKeys;
 import dev.parley.server.http.Json;
 import dev.parley.server.model.ChatMessage;
 import dev.parley.server.openai.OpenAiFormat.ChatCompletionRequest;
+import dev.parley.server.tools.ToolCallExtractor;
+import dev.parley.server.tools.ToolPrompt;
+import dev.parley.server.tools.ToolRequest;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -86,10 +89,12 @@ public final class OpenAiApi {
         ChatCompletionRequest req;
         List<ChatMessage> messages;
         SamplingParams params;
+        ToolRequest tools;
         int topLogprobs = -1;
         try {
             req = body(ctx, ChatCompletionRequest.class);
             messages = messages(req);
+            tools = ToolRequest.parse(req.tools(), req.toolChoice(), req.parallelToolCalls(), "");
             if (Boolean.TRUE.equals(req.logprobs())) {
                 topLogprobs = req.topLogprobs() == null ? 0 : req.topLogprobs();
                 if (topLogprobs < 0 || topLogprobs > 20) throw bad("top_logprobs must be in [0, 20] (got " + topLogprobs + ")");
@@ -101,8 +106,9 @@ public final class OpenAiApi {
             fail(ctx, e);
             return;
         }
-        Reply reply = new ChatReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), topLogprobs);
-        generate(ctx, c, c.chatPrompt(messages), params, reply);
+        Reply reply = new ChatReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), topLogprobs,
+                ToolCallExtractor.forReply(c.model(), tools));
+        generate(ctx, c, c.chatPrompt(f -> ToolPrompt.promptTokens(f, messages, tools)), params, reply);
     }
 
     /** The legacy text completion: a raw prompt (no chat template), continued as is. */
@@ -181,10 +187,11 @@ public final class OpenAiApi {
             OpenAiFormat.Message m = req.messages().get(i);
             if (m == null) throw bad("messages[" + i + "] is null");
             String role = "developer".equals(m.role()) ? "system" : m.role(); // OpenAI's newer name for system
-            ChatMessage cm = new ChatMessage(role, contentText(m.content(), i));
+            ChatMessage cm = new ChatMessage(role, contentText(m.content(), i), m.toolCalls(), m.toolCallId());
             Messages.validate(cm, "messages[" + i + "]");
             out.add(cm);
         }
+        Messages.validateToolResults(out, i -> "messages[" + i + "]");
         return out;
     }
 
@@ -314,16 +321,23 @@ public final class OpenAiApi {
             if (!response.closed()) response.write("data: " + Json.write(body) + "\n\n");
         }
 
+        /**
+         * The text is complete (a stream's has gone out): the finish reason. Called once; a chat reply with tools
+         * first gives out what it held back (text that might have opened a call).
+         */
+        String endOfText(Completion c) {
+            return finishReason(c.finishReason());
+        }
+
         @Override public void completed(Completion c) {
             if (response.closed()) return;
-            String finish = finishReason(c.finishReason());
             OpenAiFormat.Usage usage = OpenAiFormat.Usage.of(c);
             if (sse == null) {
-                json(response, 200, wholeReply(c, finish, usage));
+                json(response, 200, wholeReply(c, endOfText(c), usage));
                 return;
             }
             sse.finish();
-            write(finishChunk(finish));
+            write(finishChunk(endOfText(c)));
             if (includeUsage) write(usageChunk(usage));
             response.end("data: [DONE]\n\n");
         }
@@ -347,8 +361,40 @@ public final class OpenAiApi {
 
     /** {@code /v1/chat/completions}: chat.completion bodies and chat.completion.chunk events. */
     private static final class ChatReply extends Reply {
-        ChatReply(RoutingContext ctx, ChatService chat, ServerConfig.Streaming streaming, boolean includeUsage, int topLogprobs) {
+        /** Separates tool calls from the text when the request offered tools; else null. */
+        private final ToolCallExtractor tools;
+
+        ChatReply(RoutingContext ctx, ChatService chat, ServerConfig.Streaming streaming, boolean includeUsage, int topLogprobs,
+                  ToolCallExtractor tools) {
             super(ctx, chat, streaming, includeUsage, topLogprobs, "chatcmpl-");
+            this.tools = tools;
+        }
+
+        @Override public void write(String text, List<TokenLogprobs> lp) {
+            if (tools == null) super.write(text, lp);
+            else writePieces(tools.accept(text), lp);
+        }
+
+        /** Content pieces as content deltas (the first with the tokens' logprobs), call pieces as tool_calls deltas. */
+        private void writePieces(List<ToolCallExtractor.Piece> pieces, List<TokenLogprobs> lp) {
+            for (ToolCallExtractor.Piece piece : pieces) {
+                switch (piece) {
+                    case ToolCallExtractor.Content content -> {
+                        write(textChunk(content.text(), lp));
+                        lp = null;
+                    }
+                    case ToolCallExtractor.CallPiece call ->
+                            write(chunk(new OpenAiFormat.Delta(null, null, List.of(dev.parley.server.tools.ToolCallChunk.of(call))), null, null));
+                }
+            }
+        }
+
+        @Override String endOfText(Completion c) {
+            if (tools == null) return super.endOfText(c);
+            if (sse == null) tools.accept(c.text());
+            List<ToolCallExtractor.Piece> rest = tools.finish();
+            if (sse != null) writePieces(rest, null);
+            return ToolReplies.finishReason(tools, super.endOfText(c));
         }
 
         @Override void firstChunk() { write(chunk(new OpenAiFormat.Delta("assistant", ""), null, null)); }
@@ -365,8 +411,10 @@ public final class OpenAiApi {
 
         @Override Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage) {
             OpenAiFormat.Logprobs lp = topLogprobs >= 0 ? logprobs(logprobs) : null;
+            OpenAiFormat.OutMessage message = tools == null ? new OpenAiFormat.OutMessage("assistant", c.text(), null)
+                    : ToolReplies.message(tools);
             return new OpenAiFormat.ChatCompletion(id, "chat.completion", created, chat.model().name(),
-                    List.of(new OpenAiFormat.Choice(0, new OpenAiFormat.OutMessage("assistant", c.text()), lp, finishReason)), usage);
+                    List.of(new OpenAiFormat.Choice(0, message, lp, finishReason)), usage);
         }
 
         private OpenAiFormat.Chunk chunk(OpenAiFormat.Delta delta, OpenAiFormat.Logprobs lp, String finishReason) {

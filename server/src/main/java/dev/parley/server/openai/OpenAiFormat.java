@@ -2,6 +2,8 @@ package dev.parley.server.openai;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.parley.server.model.ToolCall;
+import dev.parley.server.tools.ToolCallChunk;
 import io.micronaut.serde.annotation.Serdeable;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +27,9 @@ public final class OpenAiFormat {
                                         @JsonProperty("presence_penalty") Double presencePenalty,
                                         @JsonProperty("frequency_penalty") Double frequencyPenalty,
                                         @JsonProperty("logit_bias") Map<String, Double> logitBias,
-                                        Boolean logprobs, @JsonProperty("top_logprobs") Integer topLogprobs, Integer n)
+                                        Boolean logprobs, @JsonProperty("top_logprobs") Integer topLogprobs, Integer n,
+                                        Object tools, @JsonProperty("tool_choice") Object toolChoice,
+                                        @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls)
             implements SamplingFields {
         /** OpenAI's newer name wins over the older one; none = up to the context. */
         @Override public Integer tokenLimit() { return maxCompletionTokens != null ? maxCompletionTokens : maxTokens; }
@@ -86,8 +90,10 @@ public final class OpenAiFormat {
                                @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("top_logprobs") List<Map<String, Double>> topLogprobs,
                                @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("text_offset") List<Integer> textOffset) {}
 
+    /** {@code tool_calls} on an assistant message (calls it made); {@code tool_call_id} on a tool message (what it answers). */
     @Serdeable
-    public record Message(String role, Object content) {}
+    public record Message(String role, Object content, @JsonProperty("tool_calls") List<ToolCall> toolCalls,
+                          @JsonProperty("tool_call_id") String toolCallId, String name) {}
 
     @Serdeable
     public record StreamOptions(@JsonProperty("include_usage") Boolean includeUsage) {}
@@ -101,7 +107,8 @@ public final class OpenAiFormat {
                          @JsonProperty("finish_reason") String finishReason) {}
 
     @Serdeable
-    public record OutMessage(String role, @JsonInclude(JsonInclude.Include.ALWAYS) String content) {}
+    public record OutMessage(String role, @JsonInclude(JsonInclude.Include.ALWAYS) String content,
+                             @JsonProperty("tool_calls") List<ToolCall> toolCalls) {}
 
     @Serdeable
     public record Chunk(String id, String object, long created, String model,
@@ -113,7 +120,9 @@ public final class OpenAiFormat {
                               @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("finish_reason") String finishReason) {}
 
     @Serdeable
-    public record Delta(String role, String content) {}
+    public record Delta(String role, String content, @JsonProperty("tool_calls") List<ToolCallChunk> toolCalls) {
+        public Delta(String role, String content) { this(role, content, null); }
+    }
 
     @Serdeable
     public record Logprobs(List<TokenLogprob> content) {}

@@ -54,6 +54,11 @@ public final class Session {
         history.add(new ChatMessage("assistant", text));
     }
 
+    /** The assistant's turn as it was (e.g. with the tool calls it made). */
+    public synchronized void appendAssistant(ChatMessage reply) {
+        history.add(reply);
+    }
+
     /** What a shared store keeps of a session: the conversation and the settings of its last request. */
     record State(List<ChatMessage> history, SamplingParams lastParams) {
         State {

@@ -2,6 +2,7 @@ package dev.parley.server.session;
 
 import dev.parley.inference.sampling.SamplingParams;
 import dev.parley.server.model.ChatMessage;
+import dev.parley.server.model.ToolCall;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -10,7 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A session's state as the JSON a shared store keeps: {@code {"history":[{role,content}...],"params":{...}|null}}.
+ * A session's state as the JSON a shared store keeps: {@code {"history":[{role,content[,tool_calls:[{id,name,arguments}]]
+ * [,tool_call_id]}...],"params":{...}|null}}.
  * Every SamplingParams field is written, so a replica resuming the session regenerates with exactly the same settings.
  */
 final class SessionCodec {
@@ -18,7 +20,16 @@ final class SessionCodec {
 
     static String encode(Session.State state) {
         JsonArray history = new JsonArray();
-        for (ChatMessage m : state.history()) history.add(new JsonObject().put("role", m.role()).put("content", m.content()));
+        for (ChatMessage m : state.history()) {
+            JsonObject message = new JsonObject().put("role", m.role()).put("content", m.content());
+            if (!m.toolCalls().isEmpty()) {
+                JsonArray calls = new JsonArray();
+                for (ToolCall c : m.toolCalls()) calls.add(new JsonObject().put("id", c.id()).put("name", c.name()).put("arguments", c.arguments()));
+                message.put("tool_calls", calls);
+            }
+            if (m.toolCallId() != null) message.put("tool_call_id", m.toolCallId());
+            history.add(message);
+        }
         SamplingParams p = state.lastParams();
         return new JsonObject().put("history", history).put("params", p == null ? null : encode(p)).encode();
     }
@@ -28,7 +39,15 @@ final class SessionCodec {
         List<ChatMessage> history = new ArrayList<>();
         for (Object m : o.getJsonArray("history")) {
             JsonObject msg = (JsonObject) m;
-            history.add(new ChatMessage(msg.getString("role"), msg.getString("content")));
+            List<ToolCall> calls = new ArrayList<>();
+            JsonArray toolCalls = msg.getJsonArray("tool_calls");
+            if (toolCalls != null) {
+                for (Object c : toolCalls) {
+                    JsonObject call = (JsonObject) c;
+                    calls.add(new ToolCall(call.getString("id"), call.getString("name"), call.getString("arguments")));
+                }
+            }
+            history.add(new ChatMessage(msg.getString("role"), msg.getString("content"), calls, msg.getString("tool_call_id")));
         }
         JsonObject p = o.getJsonObject("params");
         return new Session.State(history, p == null ? null : decodeParams(p));

@@ -19,11 +19,16 @@ import dev.parley.server.config.ServerConfig;
 import dev.parley.server.http.Json;
 import dev.parley.server.http.ServerMetrics;
 import dev.parley.server.model.ChatMessage;
+import dev.parley.server.model.ToolCall;
 import dev.parley.server.model.ServingModel;
 import dev.parley.server.session.Session;
 import dev.parley.server.session.SessionIds;
 import dev.parley.server.session.SessionStore;
 import dev.parley.server.session.SessionStores;
+import dev.parley.server.tools.ToolCallChunk;
+import dev.parley.server.tools.ToolCallExtractor;
+import dev.parley.server.tools.ToolPrompt;
+import dev.parley.server.tools.ToolRequest;
 import dev.parley.server.ws.WsFrames.ChatParams;
 import dev.parley.server.ws.WsFrames.ClientFrame;
 import io.vertx.core.AsyncResult;
@@ -122,21 +127,25 @@ public final class ChatSocket {
         if (f.messages() == null || f.messages().isEmpty()) throw bad("chat needs a non-empty 'messages' array");
         for (int i = 0; i < f.messages().size(); i++) Messages.validate(f.messages().get(i), "messages[" + i + "]");
         SamplingParams params = f.params() == null ? ChatParams.defaults() : f.params().toSamplingParams();
+        ToolRequest tools = toolsOf(f);
         withSession(chatSession(f, id), id, session -> {
             List<ChatMessage> conversation = new ArrayList<>(session.history());
+            int earlier = conversation.size();
             conversation.addAll(f.messages());
-            generate(id, session, conversation, params, received);
+            Messages.validateToolResults(conversation, i -> i < earlier ? "session history[" + i + "]" : "messages[" + (i - earlier) + "]");
+            generate(id, session, conversation, params, tools, received);
         });
     }
 
     private void regenerate(ClientFrame f, long received) {
         String id = newRequestId(f);
         SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
+        ToolRequest tools = toolsOf(f);
         withSession(existingSession(f, id), id, session -> {
             List<ChatMessage> history = session.history();
             if (history.isEmpty() || !history.getLast().role().equals("assistant"))
                 throw bad("nothing to regenerate: the session's last message is not an assistant reply");
-            generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), received);
+            generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), tools, received);
         });
     }
 
@@ -146,6 +155,7 @@ public final class ChatSocket {
         if (f.index() == null) throw bad("edit needs 'index' (the message to replace)");
         if (f.content() == null) throw bad("edit needs 'content' (the new text)");
         SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
+        ToolRequest tools = toolsOf(f);
         withSession(existingSession(f, id), id, session -> {
             List<ChatMessage> history = session.history();
             int k = f.index();
@@ -153,7 +163,8 @@ public final class ChatSocket {
                 throw bad("index " + k + " is out of range: the session has " + history.size() + " messages");
             List<ChatMessage> conversation = new ArrayList<>(history.subList(0, k));
             conversation.add(new ChatMessage(history.get(k).role(), f.content()));
-            generate(id, session, conversation, paramsOrLast(params, session), received);
+            Messages.validateToolResults(conversation, i -> "session history[" + i + "]");
+            generate(id, session, conversation, paramsOrLast(params, session), tools, received);
         });
     }
 
@@ -233,12 +244,18 @@ public final class ChatSocket {
         r.cancel();
     }
 
+    /** The tools of a frame's params (each request offers its own; none when absent). */
+    private static ToolRequest toolsOf(ClientFrame f) {
+        return f.params() == null ? ToolRequest.NONE : f.params().toolRequest();
+    }
+
     /** Formats off the event loop, then admits to the engine; the session must already be reserved for {@code id}. */
-    private void generate(String id, Session session, List<ChatMessage> conversation, SamplingParams params, long received) {
-        WsRequest req = new WsRequest(id, session, params.logprobs(), received);
+    private void generate(String id, Session session, List<ChatMessage> conversation, SamplingParams params, ToolRequest tools,
+                          long received) {
+        WsRequest req = new WsRequest(id, session, params.logprobs(), received, ToolCallExtractor.forReply(chat.model(), tools));
         inFlight.put(id, req);
         List<ChatMessage> turn = List.copyOf(conversation);
-        chat.chatPrompt(turn).onComplete(ar -> {
+        chat.chatPrompt(f -> ToolPrompt.promptTokens(f, turn, tools)).onComplete(ar -> {
             if (req.cancelled) { // cancelled (or the socket closed) while the prompt was being formatted
                 req.end(false, ok -> send(new WsFrames.Done(id, "cancelled", new WsFrames.Usage(0, 0, 0), new WsFrames.Timings(null, 0))));
                 return;
@@ -352,12 +369,15 @@ public final class ChatSocket {
         int promptTokens;
         boolean cancelled;
         final ReplyStream reply;
+        /** Separates tool calls from the text when the request offered tools; else null. */
+        final ToolCallExtractor tools;
 
-        WsRequest(String id, Session session, int logprobs, long receivedNanos) {
+        WsRequest(String id, Session session, int logprobs, long receivedNanos, ToolCallExtractor tools) {
             this.id = id;
             this.session = session;
             this.logprobs = logprobs;
             this.receivedNanos = receivedNanos;
+            this.tools = tools;
             this.reply = new ReplyStream(context.owner(), this, config.streaming(), logprobs > 0, this::cancel, "request " + id);
         }
 
@@ -391,17 +411,45 @@ public final class ChatSocket {
         @Override public boolean closed() { return gone(); }
 
         @Override public void write(String text, List<TokenLogprobs> tokens) {
+            if (tools != null) {
+                writePieces(tools.accept(text), tokens);
+                return;
+            }
             send(new WsFrames.Delta(id, text, tokens == null ? null : tokens.stream().map(this::tokenInfo).toList()));
+        }
+
+        /** Content as text deltas (the first with the tokens' logprobs), call pieces as tool_calls deltas. */
+        private void writePieces(List<ToolCallExtractor.Piece> pieces, List<TokenLogprobs> tokens) {
+            for (ToolCallExtractor.Piece piece : pieces) {
+                switch (piece) {
+                    case ToolCallExtractor.Content content -> {
+                        send(new WsFrames.Delta(id, content.text(), tokens == null ? null : tokens.stream().map(this::tokenInfo).toList()));
+                        tokens = null;
+                    }
+                    case ToolCallExtractor.CallPiece call -> send(new WsFrames.Delta(id, ToolCallChunk.of(call)));
+                }
+            }
         }
 
         @Override public void completed(Completion c) {
             reply.finish();
-            // what the client saw becomes the assistant's turn (a cancelled reply keeps its partial text)
-            if (c.finishReason() != FinishReason.CANCELLED || !c.text().isEmpty()) session.appendAssistant(c.text());
+            String finishReason = ServerMetrics.wireName(c.finishReason());
+            List<ToolCall> calls = null;
+            if (tools != null) {
+                writePieces(tools.finish(), null);
+                if (!tools.calls().isEmpty()) {
+                    calls = tools.calls();
+                    if (finishReason.equals("stop")) finishReason = "tool_calls";
+                }
+            }
+            // what the client saw becomes the assistant's turn (a cancelled reply keeps its partial text), with its calls
+            if (calls != null) session.appendAssistant(new ChatMessage("assistant", tools.content().isBlank() ? null : tools.content(),
+                    calls, null));
+            else if (c.finishReason() != FinishReason.CANCELLED || !c.text().isEmpty()) session.appendAssistant(c.text());
             long ttft = c.timeToFirstTokenNanos();
-            WsFrames.Done done = new WsFrames.Done(id, ServerMetrics.wireName(c.finishReason()),
+            WsFrames.Done done = new WsFrames.Done("done", id, finishReason,
                     new WsFrames.Usage(c.promptTokens(), c.generatedTokens().length, c.cachedTokens()),
-                    new WsFrames.Timings(ttft < 0 ? null : ttft / 1e6, ChatService.decodeTokensPerSecond(c)));
+                    new WsFrames.Timings(ttft < 0 ? null : ttft / 1e6, ChatService.decodeTokensPerSecond(c)), calls);
             // `done` acknowledges the turn, so it goes out only once the turn is saved: a replica going away after it
             // loses nothing the client was told about. The session stays reserved until then.
             end(true, ar -> {

@@ -7,6 +7,9 @@ import dev.parley.server.chat.ChatException;
 import dev.parley.server.chat.ErrorCode;
 import dev.parley.server.chat.SamplingRequest;
 import dev.parley.server.model.ChatMessage;
+import dev.parley.server.model.ToolCall;
+import dev.parley.server.tools.ToolCallChunk;
+import dev.parley.server.tools.ToolRequest;
 import io.micronaut.serde.annotation.Serdeable;
 import java.util.List;
 
@@ -29,7 +32,9 @@ public final class WsFrames {
                              @JsonProperty("min_p") Double minP, Long seed, List<String> stop,
                              @JsonProperty("presence_penalty") Double presencePenalty,
                              @JsonProperty("frequency_penalty") Double frequencyPenalty,
-                             @JsonProperty("ignore_eos") Boolean ignoreEos, Integer logprobs) {
+                             @JsonProperty("ignore_eos") Boolean ignoreEos, Integer logprobs,
+                             Object tools, @JsonProperty("tool_choice") Object toolChoice,
+                             @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls) {
 
         /** Validated settings; an invalid value is a bad_request naming the field (SamplingParams' own messages). */
         public SamplingParams toSamplingParams() {
@@ -41,7 +46,12 @@ public final class WsFrames {
         }
 
         static SamplingParams defaults() {
-            return new ChatParams(null, null, null, null, null, null, null, null, null, null, null).toSamplingParams();
+            return new ChatParams(null, null, null, null, null, null, null, null, null, null, null, null, null, null).toSamplingParams();
+        }
+
+        /** The request's tools as OpenAI's fields spell them (checked; none when absent). */
+        public ToolRequest toolRequest() {
+            return ToolRequest.parse(tools, toolChoice, parallelToolCalls, "params.");
         }
     }
 
@@ -58,10 +68,16 @@ public final class WsFrames {
         }
     }
 
-    /** {@code tokens} is present only when the request asked for logprobs. */
+    /**
+     * {@code tokens} is present only when the request asked for logprobs; {@code tool_calls} only with pieces of tool
+     * calls (then {@code text} is empty), shaped as OpenAI's stream deltas.
+     */
     @Serdeable
-    public record Delta(String type, String id, @JsonInclude(JsonInclude.Include.ALWAYS) String text, List<TokenInfo> tokens) {
-        public Delta(String id, String text, List<TokenInfo> tokens) { this("delta", id, text, tokens); }
+    public record Delta(String type, String id, @JsonInclude(JsonInclude.Include.ALWAYS) String text, List<TokenInfo> tokens,
+                        @JsonProperty("tool_calls") List<ToolCallChunk> toolCalls) {
+        public Delta(String id, String text, List<TokenInfo> tokens) { this("delta", id, text, tokens, null); }
+
+        public Delta(String id, ToolCallChunk piece) { this("delta", id, "", null, List.of(piece)); }
     }
 
     @Serdeable
@@ -70,9 +86,11 @@ public final class WsFrames {
     @Serdeable
     public record TopToken(@JsonInclude(JsonInclude.Include.ALWAYS) String text, double logprob) {}
 
+    /** {@code tool_calls}: the reply's complete calls, when it made any (the same the deltas streamed). */
     @Serdeable
-    public record Done(String type, String id, @JsonProperty("finish_reason") String finishReason, Usage usage, Timings timings) {
-        public Done(String id, String finishReason, Usage usage, Timings timings) { this("done", id, finishReason, usage, timings); }
+    public record Done(String type, String id, @JsonProperty("finish_reason") String finishReason, Usage usage, Timings timings,
+                       @JsonProperty("tool_calls") List<ToolCall> toolCalls) {
+        public Done(String id, String finishReason, Usage usage, Timings timings) { this("done", id, finishReason, usage, timings, null); }
     }
 
     @Serdeable
