@@ -23,6 +23,7 @@ final class DpoCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         TuneOptions op = options;
         try (FineTuneBase policy = FineTuneBase.load(op.model)) {
+            op.checkAdapterOut(policy);
             int context = policy.llama.config().context();
             List<PreferenceData.Pair> train = PreferenceData.read(op.data, policy.encoder, context);
             List<PreferenceData.Pair> val = op.val == null ? null : PreferenceData.read(op.val, policy.encoder, context);

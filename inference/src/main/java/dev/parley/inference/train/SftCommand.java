@@ -16,6 +16,7 @@ final class SftCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         TuneOptions op = options;
         try (FineTuneBase base = FineTuneBase.load(op.model)) {
+            op.checkAdapterOut(base);
             int context = base.llama.config().context();
             List<ChatEncoder.Example> train = SftData.read(op.data, base.encoder, context);
             List<ChatEncoder.Example> valSet = op.val == null ? null : SftData.read(op.val, base.encoder, context);

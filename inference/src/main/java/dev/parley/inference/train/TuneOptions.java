@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /**
  * What every {@code parley tune} objective shares: the model, data, LoRA and optimizer options, the start-up lines, the
- * progress figures and the outputs (the merged GGUF and the loss plot).
+ * progress figures and the outputs (the merged GGUF, the loss plot and, for LoRA, the adapter alone).
  */
 final class TuneOptions {
     @Option(names = "--model", required = true, paramLabel = "MODEL.gguf") Path model;
@@ -27,9 +27,24 @@ final class TuneOptions {
     int batch;
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S") long seed;
     @Option(names = "--eval-interval", defaultValue = "50", paramLabel = "N") int evalInterval;
+    @Option(names = "--adapter-out", paramLabel = "ADAPTER.gguf",
+            description = "also write the LoRA adapter alone, in llama.cpp's adapter format (needs --lora-rank)") Path adapterOut;
 
     Tuning.Options tuning() {
         return new Tuning.Options(batch, steps, lr != null ? lr : rank > 0 ? 1e-3f : 1e-4f, seed, rank, alpha != null ? alpha : 2f * rank);
+    }
+
+    /**
+     * Refuses --adapter-out where no adapter file can stand for the tuning: without LoRA, or when the tuning adds tokens
+     * to the vocabulary (their embedding rows train, and an adapter cannot carry rows the base does not have).
+     */
+    void checkAdapterOut(FineTuneBase base) {
+        if (adapterOut == null) return;
+        if (rank == 0) throw new IllegalArgumentException("--adapter-out needs --lora-rank: full fine-tuning trains no adapter");
+        if (!base.addedTokens.isEmpty())
+            throw new IllegalArgumentException("--adapter-out: " + model.getFileName() + " has no chat template and lacks ChatML's tokens, "
+                    + "which the tuning adds " + base.addedTokens.keySet() + "; an adapter cannot carry new tokens. Tune a model that has "
+                    + "them (the --out of an earlier tune has)");
     }
 
     boolean evaluateAfter(int step) {
@@ -61,8 +76,14 @@ final class TuneOptions {
      */
     void finish(FineTuneBase base, Tuning tuning, List<double[]> trainCurve, List<double[]> valCurve, String title,
                 List<Map<String, Object>> prompt, long startNanos) throws IOException {
-        tuning.mergeAdapters();
         String stem = out.getFileName().toString().replaceAll("\\.gguf$", "");
+        if (adapterOut != null) {
+            LoraAdapterFile.write(tuning.lora, base.engineModel.file().getString("general.architecture"), "parley-" + stem + "-lora",
+                    adapterOut);
+            System.out.printf("wrote %s (%,d bytes, LoRA adapter in llama.cpp's format: rank %d, alpha %s)%n", adapterOut,
+                    Files.size(adapterOut), tuning.lora.rank, tuning.lora.alpha);
+        }
+        tuning.mergeAdapters();
         base.write(out, "parley-" + stem);
         Path png = out.resolveSibling(stem + "-loss.png");
         LossPlot.write(trainCurve, valCurve, title, png);
