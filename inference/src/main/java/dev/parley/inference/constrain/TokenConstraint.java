@@ -27,10 +27,15 @@ public final class TokenConstraint {
     private long misses;
 
     public TokenConstraint(CompiledGrammar grammar, TokenVocabulary vocabulary) {
+        this(grammar, vocabulary, MASK_CACHE_BYTES);
+    }
+
+    /** With {@code maskCacheBytes} for cached masks (at least 16 masks are kept whatever the budget). */
+    public TokenConstraint(CompiledGrammar grammar, TokenVocabulary vocabulary, long maskCacheBytes) {
         this.grammar = grammar;
         this.vocabulary = vocabulary;
         this.words = (vocabulary.size() + 63) >>> 6;
-        int maxEntries = (int) Math.max(16, MASK_CACHE_BYTES / (8L * words));
+        int maxEntries = (int) Math.max(16, Math.min(Integer.MAX_VALUE, maskCacheBytes / (8L * words)));
         this.masks = new LinkedHashMap<>(256, 0.75f, true) {
             @Override protected boolean removeEldestEntry(Map.Entry<ParseState, long[]> eldest) {
                 return size() > maxEntries;

@@ -31,6 +31,11 @@ public final class TokenMatcher {
         System.arraycopy(cached, 0, mask, 0, cached.length);
     }
 
+    /** Words of the mask {@link #allowedTokens(long[])} writes. */
+    public int maskWords() {
+        return constraint.maskWords();
+    }
+
     /** The allowed next tokens as a bit set (allocates; for tests and tools). */
     public BitSet allowedTokens() {
         long[] mask = new long[constraint.maskWords()];

@@ -1,5 +1,6 @@
 package dev.parley.inference.engine;
 
+import dev.parley.inference.constrain.GrammarCache;
 import dev.parley.inference.kv.BlockManager;
 import dev.parley.inference.kv.KvShape;
 import dev.parley.inference.kv.PagedKvCache;
@@ -23,6 +24,7 @@ public final class Engine implements InferenceEngine {
     private final BlockManager blocks;
     private final Scheduler scheduler;
     private final ModelRunner runner;
+    private final GrammarCache grammars;
     /** Submitted requests not yet seen by the worker; guards itself and {@link #aborts}. */
     private final ArrayDeque<Sequence> incoming = new ArrayDeque<>();
     /** Cancelled requests not yet handed to the scheduler; guarded by {@link #incoming}. */
@@ -64,6 +66,7 @@ public final class Engine implements InferenceEngine {
             throw new IllegalArgumentException("a KV budget of " + config.kvBudgetBytes() + " bytes holds no block of " + blockBytes);
         }
         this.blocks = new BlockManager(blockCount, blockSize);
+        this.grammars = new GrammarCache(model.tokenizer());
         this.scheduler = new Scheduler(model, config, blocks);
         this.runner = runners.create(model, model.transformer(config.mode()),
                 new PagedKvCache(shape, config.kvFormat(), blockSize, blockCount));
@@ -71,6 +74,8 @@ public final class Engine implements InferenceEngine {
     }
 
     @Override public Model model() { return model; }
+
+    @Override public GrammarCache grammars() { return grammars; }
 
     @Override
     public RequestHandle submit(GenerationRequest request, GenerationListener listener) {
@@ -85,6 +90,9 @@ public final class Engine implements InferenceEngine {
         }
         for (int token : prompt) {
             if (token < 0 || token >= vocab) throw new IllegalArgumentException("token id " + token + " out of range [0, " + vocab + ")");
+        }
+        if (request.constraint() != null && request.constraint().vocabulary() != grammars.vocabulary()) {
+            throw new IllegalArgumentException("the constraint was not compiled for this model's vocabulary (use grammars())");
         }
         synchronized (incoming) {
             if (closed) throw new IllegalStateException("the engine is closed");

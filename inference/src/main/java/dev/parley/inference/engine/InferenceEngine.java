@@ -1,5 +1,6 @@
 package dev.parley.inference.engine;
 
+import dev.parley.inference.constrain.GrammarCache;
 import dev.parley.inference.model.Model;
 
 /**
@@ -14,6 +15,12 @@ public interface InferenceEngine extends AutoCloseable {
     RequestHandle submit(GenerationRequest request, GenerationListener listener);
 
     Model model();
+
+    /**
+     * The model's compiled grammars: {@code grammars().constraint(GrammarSource.jsonSchema(schema))} gives the
+     * constraint a {@link GenerationRequest} carries (compiled once per source, blocking: call it off an event loop).
+     */
+    GrammarCache grammars();
 
     /** Requests currently generating. */
     int runningCount();

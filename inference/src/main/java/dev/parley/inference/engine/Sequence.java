@@ -1,5 +1,6 @@
 package dev.parley.inference.engine;
 
+import dev.parley.inference.constrain.TokenMatcher;
 import dev.parley.inference.kv.BlockTable;
 import dev.parley.inference.model.Model;
 import dev.parley.inference.sampling.Sampler;
@@ -11,7 +12,7 @@ import java.util.function.Consumer;
 /**
  * One request as a state machine: WAITING until admitted, then PREFILL (prompt fed in chunks), DECODING (one token per
  * step), FINISHED. It holds the request's state: its tokens, how many of them are computed, its block table, and
- * the per-request sampler, detokenizer and stop matcher the {@link OutputProcessor} drives. The {@link Scheduler}
+ * the per-request sampler, constraint matcher, detokenizer and stop matcher the {@link OutputProcessor} drives. The {@link Scheduler}
  * changes it (admission, preemption, computed tokens, appended tokens); the model runner only reads it.
  *
  * <p>Prefill and decode are one mechanism: the sequence's tokens are the prompt followed by everything sampled, and
@@ -33,6 +34,8 @@ final class Sequence implements RequestHandle {
     private Sampler sampler;
     private StreamDecoder decoder;
     private StopMatcher stops;
+    /** The constraint's state for this output; null when the request is unconstrained. */
+    private TokenMatcher matcher;
     private boolean started;
     private final BlockTable table = new BlockTable();
     /** The prompt, then the sampled tokens. */
@@ -80,6 +83,7 @@ final class Sequence implements RequestHandle {
     Sampler sampler() { return sampler; }
     StreamDecoder decoder() { return decoder; }
     StopMatcher stops() { return stops; }
+    TokenMatcher matcher() { return matcher; }
     StringBuilder text() { return text; }
 
     /** Sets how many leading tokens the prefix cache supplied at admission; they count as computed. */
@@ -111,6 +115,7 @@ final class Sequence implements RequestHandle {
         for (int t : prompt) sampler.accept(t);
         decoder = model.tokenizer().newStreamDecoder();
         stops = new StopMatcher(request.params().stop());
+        matcher = request.constraint() == null ? null : request.constraint().newMatcher();
         state = State.PREFILL;
     }
 

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /** The independent JSON reference: Jackson (strict) parses, networknt's validator (draft 2020-12) validates. */
-final class JsonReference {
+public final class JsonReference {
     static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -21,12 +21,12 @@ final class JsonReference {
 
     private final Schema schema;
 
-    JsonReference(String schemaJson) {
+    public JsonReference(String schemaJson) {
         this.schema = schemaJson == null ? null : REGISTRY.getSchema(schemaJson, InputFormat.JSON);
     }
 
     /** The parsed document, or null if it is not (strict) JSON. */
-    static JsonNode parse(String text) {
+    public static JsonNode parse(String text) {
         try {
             JsonNode node = MAPPER.readTree(text);
             return node == null || node.isMissingNode() ? null : node;
@@ -36,14 +36,14 @@ final class JsonReference {
     }
 
     /** Whether the text is JSON that validates (any JSON when there is no schema). */
-    boolean valid(String text) {
+    public boolean valid(String text) {
         JsonNode node = parse(text);
         if (node == null || node.isMissingNode()) return false; // empty text
         if (schema == null) return true;
         return errors(node).isEmpty();
     }
 
-    List<com.networknt.schema.Error> errors(JsonNode node) {
+    public List<com.networknt.schema.Error> errors(JsonNode node) {
         return schema.validate(node);
     }
 }

@@ -1,5 +1,8 @@
 package dev.parley.server.chat;
 
+import dev.parley.inference.constrain.GrammarException;
+import dev.parley.inference.constrain.GrammarSource;
+import dev.parley.inference.constrain.TokenConstraint;
 import dev.parley.inference.engine.EngineOverloadedException;
 import dev.parley.inference.engine.GenerationRequest;
 import dev.parley.inference.sampling.SamplingParams;
@@ -60,6 +63,46 @@ public final class ChatService {
         return vertx.executeBlocking(() -> checkFits(model.formatter().rawPromptTokens(prompt)), false);
     }
 
+    /**
+     * Compiles (or finds in the model's grammar cache) what a reply must match, on a worker thread: compiling a new
+     * schema takes milliseconds, too long for an event loop. A malformed or unsupported source fails the future with
+     * a {@code bad_request} naming the problem.
+     */
+    public Future<TokenConstraint> constraint(GrammarSource source) {
+        return vertx.executeBlocking(() -> compile(source), false);
+    }
+
+    /**
+     * The constraint a request's JSON asks for ({@link ResponseFormat}; {@code container} = the member holding the
+     * fields, null for the top level), compiled off the event loop; the future holds null when there is none.
+     */
+    public Future<TokenConstraint> requestedConstraint(String json, String container) {
+        if (!ResponseFormat.mentioned(json)) return Future.succeededFuture();
+        return vertx.executeBlocking(() -> {
+            GrammarSource source = ResponseFormat.requested(json, container);
+            return source == null ? null : compile(source);
+        }, false);
+    }
+
+    private TokenConstraint compile(GrammarSource source) {
+        try {
+            return model.engine().grammars().constraint(source);
+        } catch (GrammarException e) {
+            throw new ChatException(ErrorCode.BAD_REQUEST, describe(source.kind()) + ": " + e.getMessage());
+        }
+    }
+
+    /** How the APIs name each kind of constraint in errors. */
+    private static String describe(GrammarSource.Kind kind) {
+        return switch (kind) {
+            case GBNF -> "grammar";
+            case JSON_SCHEMA -> "response_format json_schema";
+            case JSON_OBJECT -> "response_format json_object";
+            case REGEX -> "guided_regex";
+            case CHOICE -> "guided_choice";
+        };
+    }
+
     private int[] checkFits(int[] prompt) {
         int ctx = model.contextLength();
         if (prompt.length >= ctx)
@@ -70,6 +113,12 @@ public final class ChatService {
 
     /** Submits to the engine; callbacks arrive on {@code context}. Throws ChatException when it cannot be admitted. */
     public GenerationRun start(int[] prompt, SamplingParams params, Context context, GenerationRun.Sink sink) {
+        return start(prompt, params, null, context, sink);
+    }
+
+    /** As above, with the reply constrained to {@code constraint} (from {@link #constraint}; null = free text). */
+    public GenerationRun start(int[] prompt, SamplingParams params, TokenConstraint constraint, Context context,
+                               GenerationRun.Sink sink) {
         if (!accepting) {
             metrics.rejected();
             throw new ChatException(ErrorCode.OVERLOADED, "the server is shutting down", RETRY_AFTER_MS);
@@ -84,7 +133,7 @@ public final class ChatService {
         }
         GenerationRun run = new GenerationRun(context, sink, metrics, () -> waitingTokens.addAndGet(-prompt.length));
         try {
-            run.attach(model.engine().submit(new GenerationRequest(prompt, params), run));
+            run.attach(model.engine().submit(new GenerationRequest(prompt, params, constraint), run));
         } catch (RuntimeException e) {
             run.leftQueue();
             throw refusal(e);

@@ -1,5 +1,6 @@
 package dev.parley.server.openai;
 
+import dev.parley.inference.constrain.TokenConstraint;
 import dev.parley.inference.engine.Completion;
 import dev.parley.inference.engine.FinishReason;
 import dev.parley.inference.engine.TokenEvent;
@@ -23,6 +24,7 @@ import dev.parley.server.openai.OpenAiFormat.ChatCompletionRequest;
 import dev.parley.server.tools.ToolCallExtractor;
 import dev.parley.server.tools.ToolPrompt;
 import dev.parley.server.tools.ToolRequest;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -37,7 +39,8 @@ import java.util.function.Supplier;
 
 /**
  * The OpenAI-compatible HTTP API's handlers (routed by {@code ParleyServer}): {@code POST /v1/chat/completions} and
- * {@code POST /v1/completions} (JSON or SSE stream) and {@code GET /v1/models}.
+ * {@code POST /v1/completions} (JSON or SSE stream) and {@code GET /v1/models}. A reply may be constrained by
+ * {@code response_format}, {@code grammar}, {@code guided_regex} or {@code guided_choice} ({@link dev.parley.server.chat.ResponseFormat}).
  * Errors use OpenAI's {@code {"error":{message,type,param,code}}} shape. A dropped connection cancels generation.
  */
 public final class OpenAiApi {
@@ -108,7 +111,8 @@ public final class OpenAiApi {
         }
         Reply reply = new ChatReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), topLogprobs,
                 ToolCallExtractor.forReply(c.model(), tools));
-        generate(ctx, c, c.chatPrompt(f -> ToolPrompt.promptTokens(f, messages, tools)), params, reply);
+        generate(ctx, c, c.chatPrompt(f -> ToolPrompt.promptTokens(f, messages, tools)),
+                c.requestedConstraint(ctx.body().asString(), null), params, reply);
     }
 
     /** The legacy text completion: a raw prompt (no chat template), continued as is. */
@@ -132,7 +136,7 @@ public final class OpenAiApi {
         }
         Reply reply = new TextReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()),
                 req.logprobs() == null ? -1 : req.logprobs(), Boolean.TRUE.equals(req.echo()) ? prompt : "");
-        generate(ctx, c, c.rawPrompt(prompt), params, reply);
+        generate(ctx, c, c.rawPrompt(prompt), c.requestedConstraint(ctx.body().asString(), null), params, reply);
     }
 
     private static <T> T body(RoutingContext ctx, Class<T> type) {
@@ -153,16 +157,20 @@ public final class OpenAiApi {
         return o != null && Boolean.TRUE.equals(o.includeUsage());
     }
 
-    /** Once the prompt is tokenized (off the event loop), admits it and streams or collects the reply. */
-    private static void generate(RoutingContext ctx, ChatService c, io.vertx.core.Future<int[]> prompt, SamplingParams params, Reply reply) {
-        prompt.onComplete(ar -> {
+    /**
+     * Once the prompt is tokenized and the constraint (response_format, grammar, ...; null = none) compiled, both off
+     * the event loop, admits it and streams or collects the reply.
+     */
+    private static void generate(RoutingContext ctx, ChatService c, Future<int[]> prompt, Future<TokenConstraint> constraint,
+                                 SamplingParams params, Reply reply) {
+        Future.all(prompt, constraint).onComplete(ar -> {
             if (ctx.response().closed()) return;
             if (ar.failed()) {
                 fail(ctx, ar.cause());
                 return;
             }
             try {
-                reply.run = c.start(ar.result(), params, ctx.vertx().getOrCreateContext(), reply);
+                reply.run = c.start(prompt.result(), params, constraint.result(), ctx.vertx().getOrCreateContext(), reply);
             } catch (ChatException e) {
                 fail(ctx, e);
                 return;

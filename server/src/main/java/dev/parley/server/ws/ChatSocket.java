@@ -1,6 +1,7 @@
 package dev.parley.server.ws;
 
 import dev.parley.inference.Version;
+import dev.parley.inference.constrain.TokenConstraint;
 import dev.parley.inference.engine.Completion;
 import dev.parley.inference.engine.FinishReason;
 import dev.parley.inference.engine.TokenEvent;
@@ -111,10 +112,10 @@ public final class ChatSocket {
             if (f.type() == null) throw bad("missing field 'type'");
             switch (f.type()) {
                 case "ping" -> send(new WsFrames.Pong());
-                case "chat" -> chat(f, received);
+                case "chat" -> chat(f, text, received);
                 case "cancel" -> cancel(f);
-                case "regenerate" -> regenerate(f, received);
-                case "edit" -> edit(f, received);
+                case "regenerate" -> regenerate(f, text, received);
+                case "edit" -> edit(f, text, received);
                 default -> throw bad("unknown type '" + f.type() + "' (expected chat, cancel, regenerate, edit or ping)");
             }
         } catch (RuntimeException e) {
@@ -122,7 +123,8 @@ public final class ChatSocket {
         }
     }
 
-    private void chat(ClientFrame f, long received) {
+    /** {@code text}: the frame as sent, from which {@code params}' constraint fields are read exactly (ResponseFormat). */
+    private void chat(ClientFrame f, String text, long received) {
         String id = newRequestId(f);
         if (f.messages() == null || f.messages().isEmpty()) throw bad("chat needs a non-empty 'messages' array");
         for (int i = 0; i < f.messages().size(); i++) Messages.validate(f.messages().get(i), "messages[" + i + "]");
@@ -133,11 +135,11 @@ public final class ChatSocket {
             int earlier = conversation.size();
             conversation.addAll(f.messages());
             Messages.validateToolResults(conversation, i -> i < earlier ? "session history[" + i + "]" : "messages[" + (i - earlier) + "]");
-            generate(id, session, conversation, params, tools, received);
+            generate(id, session, conversation, params, tools, text, received);
         });
     }
 
-    private void regenerate(ClientFrame f, long received) {
+    private void regenerate(ClientFrame f, String text, long received) {
         String id = newRequestId(f);
         SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
         ToolRequest tools = toolsOf(f);
@@ -145,11 +147,11 @@ public final class ChatSocket {
             List<ChatMessage> history = session.history();
             if (history.isEmpty() || !history.getLast().role().equals("assistant"))
                 throw bad("nothing to regenerate: the session's last message is not an assistant reply");
-            generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), tools, received);
+            generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), tools, text, received);
         });
     }
 
-    private void edit(ClientFrame f, long received) {
+    private void edit(ClientFrame f, String text, long received) {
         String id = newRequestId(f);
         if (f.session() == null) throw bad("edit needs 'session'");
         if (f.index() == null) throw bad("edit needs 'index' (the message to replace)");
@@ -164,7 +166,7 @@ public final class ChatSocket {
             List<ChatMessage> conversation = new ArrayList<>(history.subList(0, k));
             conversation.add(new ChatMessage(history.get(k).role(), f.content()));
             Messages.validateToolResults(conversation, i -> "session history[" + i + "]");
-            generate(id, session, conversation, paramsOrLast(params, session), tools, received);
+            generate(id, session, conversation, paramsOrLast(params, session), tools, text, received);
         });
     }
 
@@ -249,22 +251,28 @@ public final class ChatSocket {
         return f.params() == null ? ToolRequest.NONE : f.params().toolRequest();
     }
 
-    /** Formats off the event loop, then admits to the engine; the session must already be reserved for {@code id}. */
+    /**
+     * Formats and compiles the frame's constraint (params.response_format, grammar, ...) off the event loop, then
+     * admits to the engine; the session must already be reserved for {@code id}. The constraint belongs to the frame:
+     * a regenerate or edit without params reuses the last sampling settings, not the grammar.
+     */
     private void generate(String id, Session session, List<ChatMessage> conversation, SamplingParams params, ToolRequest tools,
-                          long received) {
+                          String frame, long received) {
         WsRequest req = new WsRequest(id, session, params.logprobs(), received, ToolCallExtractor.forReply(chat.model(), tools));
         inFlight.put(id, req);
         List<ChatMessage> turn = List.copyOf(conversation);
-        chat.chatPrompt(f -> ToolPrompt.promptTokens(f, turn, tools)).onComplete(ar -> {
+        Future<int[]> formatted = chat.chatPrompt(f -> ToolPrompt.promptTokens(f, turn, tools));
+        Future<TokenConstraint> constraint = chat.requestedConstraint(frame, "params");
+        Future.all(formatted, constraint).onComplete(ar -> {
             if (req.cancelled) { // cancelled (or the socket closed) while the prompt was being formatted
                 req.end(false, ok -> send(new WsFrames.Done(id, "cancelled", new WsFrames.Usage(0, 0, 0), new WsFrames.Timings(null, 0))));
                 return;
             }
             try {
                 if (ar.failed()) throw ar.cause();
-                int[] prompt = ar.result();
+                int[] prompt = formatted.result();
                 req.promptTokens = prompt.length;
-                req.run = chat.start(prompt, params, context, req);
+                req.run = chat.start(prompt, params, constraint.result(), context, req);
                 session.commit(turn, params); // `started` follows when the engine admits it (WsRequest.admitted)
             } catch (Throwable e) {
                 ChatException refusal = ChatErrors.of(e, "internal error");

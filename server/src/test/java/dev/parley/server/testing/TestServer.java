@@ -36,6 +36,11 @@ public final class TestServer implements AutoCloseable {
         return start(config, Shared.stories260K(), null, null);
     }
 
+    /** Serves a model file of the test's choosing (e.g. an oracle model with a real vocabulary). */
+    public static TestServer start(ServerConfig config, Path modelFile) {
+        return start(config, modelFile, null, null);
+    }
+
     /** The built-in demo model, named and described as `parley serve` without --model does. */
     public static TestServer startBuiltIn(ServerConfig config) {
         return start(config, DefaultModel.path(), DefaultModel.NAME, DefaultModel.DESCRIPTION);
