@@ -23,7 +23,7 @@ final class DpoCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         TuneOptions op = options;
         try (FineTuneBase policy = FineTuneBase.load(op.model)) {
-            op.checkAdapterOut(policy);
+            op.check(policy);
             int context = policy.llama.config().context();
             List<PreferenceData.Pair> train = PreferenceData.read(op.data, policy.encoder, context);
             List<PreferenceData.Pair> val = op.val == null ? null : PreferenceData.read(op.val, policy.encoder, context);
@@ -45,20 +45,22 @@ final class DpoCommand implements Callable<Integer> {
                             ? " (a quarter of the heap; the KL counts the cached ones)" : "");
             Tuning tuning = tr.tuning;
             op.printTuning(tuning);
-            long start = System.nanoTime();
+            op.resumeIfAsked(tuning, "dpo", tr.trainCurve, tr.valCurve);
+            TuneOptions.Clock clock = TuneOptions.Clock.start(tuning);
             DpoLoss.Stats last = null;
-            if (val != null) System.out.printf("step %5d  validation %s%n", 0, format(last = tr.validate()));
+            if (val != null && tuning.stepsDone() == 0) System.out.printf("step %5d  validation %s%n", 0, format(last = tr.validate()));
             while (tuning.stepsDone() < op.steps) {
                 float rate = tuning.learningRate();
                 DpoLoss.Stats s = tr.trainStep();
-                System.out.printf("step %5d/%d  %s  %s%n", tuning.stepsDone(), op.steps, format(s), op.progress(tuning, rate, start));
+                System.out.printf("step %5d/%d  %s  %s%n", tuning.stepsDone(), op.steps, format(s), op.progress(tuning, rate, clock));
                 if (op.evaluateAfter(tuning.stepsDone()))
                     System.out.printf("step %5d  validation %s%n", tuning.stepsDone(), format(last = tr.validate()));
+                op.checkpointIfDue(tuning, "dpo", tr.trainCurve, tr.valCurve);
             }
             op.finish(policy, tuning, tr.trainCurve, tr.valCurve, String.format("dpo %s: %s, beta %s, %d steps%s", op.data.getFileName(),
                     op.rank > 0 ? "LoRA r" + op.rank : "full", beta, op.steps,
                     last == null ? "" : String.format(", final val loss %.3f, accuracy %.0f%%", last.loss(), 100 * last.accuracy())),
-                    SftData.messages(SftData.object(op.firstLine()).get("messages")), start);
+                    SftData.messages(SftData.object(op.firstLine()).get("messages")), clock);
         }
         return 0;
     }

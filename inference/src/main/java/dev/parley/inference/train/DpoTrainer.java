@@ -83,7 +83,9 @@ final class DpoTrainer {
         for (int i = 0; i < o.batch(); i++) batch.add(train.get(rnd.nextInt(train.size())));
         tuning.zeroGradients();
         DpoLoss.Stats s = loss(batch, true);
-        tuning.update();
+        long tokens = 0;
+        for (DpoLoss.Scored pair : batch) tokens += pair.pair().chosen().tokens().length + pair.pair().rejected().tokens().length - 2;
+        tuning.update(tokens);
         trainCurve.add(new double[] {tuning.stepsDone(), s.loss()});
         return s;
     }

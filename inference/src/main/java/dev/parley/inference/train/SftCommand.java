@@ -16,7 +16,7 @@ final class SftCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         TuneOptions op = options;
         try (FineTuneBase base = FineTuneBase.load(op.model)) {
-            op.checkAdapterOut(base);
+            op.check(base);
             int context = base.llama.config().context();
             List<ChatEncoder.Example> train = SftData.read(op.data, base.encoder, context);
             List<ChatEncoder.Example> valSet = op.val == null ? null : SftData.read(op.val, base.encoder, context);
@@ -28,20 +28,23 @@ final class SftCommand implements Callable<Integer> {
             SftTrainer tr = new SftTrainer(base, train, op.tuning());
             Tuning tuning = tr.tuning;
             op.printTuning(tuning);
-            long start = System.nanoTime();
+            op.resumeIfAsked(tuning, "sft", tr.trainCurve, tr.valCurve);
+            TuneOptions.Clock clock = TuneOptions.Clock.start(tuning);
             double valLoss = Double.NaN;
-            if (valSet != null) System.out.printf("step %5d  validation loss %.4f%n", 0, valLoss = tr.validate(valSet));
+            if (valSet != null && tuning.stepsDone() == 0)
+                System.out.printf("step %5d  validation loss %.4f%n", 0, valLoss = tr.validate(valSet));
             while (tuning.stepsDone() < op.steps) {
                 float rate = tuning.learningRate();
                 double loss = tr.trainStep();
-                System.out.printf("step %5d/%d  loss %.4f  %s%n", tuning.stepsDone(), op.steps, loss, op.progress(tuning, rate, start));
+                System.out.printf("step %5d/%d  loss %.4f  %s%n", tuning.stepsDone(), op.steps, loss, op.progress(tuning, rate, clock));
                 if (op.evaluateAfter(tuning.stepsDone()))
                     System.out.printf("step %5d  validation loss %.4f%n", tuning.stepsDone(), valLoss = tr.validate(valSet));
+                op.checkpointIfDue(tuning, "sft", tr.trainCurve, tr.valCurve);
             }
             List<Map<String, Object>> first = SftData.messages(op.firstLine());
             op.finish(base, tuning, tr.trainCurve, tr.valCurve, String.format("sft %s: %s, %d steps%s", op.data.getFileName(),
                     op.rank > 0 ? "LoRA r" + op.rank : "full", op.steps, valSet == null ? "" : String.format(", final val %.3f", valLoss)),
-                    first.subList(0, firstAssistant(first)), start);
+                    first.subList(0, firstAssistant(first)), clock);
         }
         return 0;
     }

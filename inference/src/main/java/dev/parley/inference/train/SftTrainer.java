@@ -29,7 +29,9 @@ final class SftTrainer {
         for (int i = 0; i < o.batch(); i++) batch.add(train.get(rnd.nextInt(train.size())));
         tuning.zeroGradients();
         double loss = loss(batch, true);
-        tuning.update();
+        long tokens = 0;
+        for (ChatEncoder.Example ex : batch) tokens += ex.tokens().length - 1;
+        tuning.update(tokens);
         trainCurve.add(new double[] {tuning.stepsDone(), loss});
         return loss;
     }

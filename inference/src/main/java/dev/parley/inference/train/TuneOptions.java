@@ -27,6 +27,9 @@ final class TuneOptions {
     int batch;
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S") long seed;
     @Option(names = "--eval-interval", defaultValue = "50", paramLabel = "N") int evalInterval;
+    @Option(names = "--checkpoint", paramLabel = "DIR",
+            description = "save DIR/tune-checkpoint.bin every --eval-interval steps and at the end") Path checkpointDir;
+    @Option(names = "--resume", description = "continue from DIR/tune-checkpoint.bin (same data, model and options)") boolean resume;
     @Option(names = "--adapter-out", paramLabel = "ADAPTER.gguf",
             description = "also write the LoRA adapter alone, in llama.cpp's adapter format (needs --lora-rank)") Path adapterOut;
 
@@ -35,10 +38,14 @@ final class TuneOptions {
     }
 
     /**
-     * Refuses --adapter-out where no adapter file can stand for the tuning: without LoRA, or when the tuning adds tokens
-     * to the vocabulary (their embedding rows train, and an adapter cannot carry rows the base does not have).
+     * Refuses, before any work, --resume without a checkpoint to resume from, and --adapter-out where no adapter file can
+     * stand for the tuning: without LoRA, or when the tuning adds tokens to the vocabulary (their embedding rows train,
+     * and an adapter cannot carry rows the base does not have).
      */
-    void checkAdapterOut(FineTuneBase base) {
+    void check(FineTuneBase base) {
+        if (resume && checkpointDir == null) throw new IllegalArgumentException("--resume needs --checkpoint DIR");
+        if (resume && !Files.exists(checkpointFile()))
+            throw new IllegalArgumentException("--resume: no checkpoint at " + checkpointFile());
         if (adapterOut == null) return;
         if (rank == 0) throw new IllegalArgumentException("--adapter-out needs --lora-rank: full fine-tuning trains no adapter");
         if (!base.addedTokens.isEmpty())
@@ -63,11 +70,39 @@ final class TuneOptions {
                 t.o.lr(), seed, Runtime.getRuntime().availableProcessors());
     }
 
-    /** "lr, elapsed, eta" after a step whose learning rate was {@code rate}. */
-    String progress(Tuning t, float rate, long startNanos) {
-        double elapsed = (System.nanoTime() - startNanos) / 1e9;
-        double eta = elapsed / t.stepsDone() * (steps - t.stepsDone());
-        return String.format("lr %.2e  elapsed %s  eta %s", rate, time(elapsed), time(eta));
+    /** Where this run's timing starts: the clock, and the step and tokens a resumed run starts from. */
+    record Clock(long nanos, int step, long tokens) {
+        static Clock start(Tuning t) { return new Clock(System.nanoTime(), t.stepsDone(), t.tokensSeen()); }
+
+        double seconds() { return (System.nanoTime() - nanos) / 1e9; }
+
+        /** Training throughput since the start: tokens (padding not counted) through forward and backward per second. */
+        double tokensPerSecond(Tuning t) { return (t.tokensSeen() - tokens) / seconds(); }
+    }
+
+    /** "lr, tokens/s, elapsed, eta" after a step whose learning rate was {@code rate}. */
+    String progress(Tuning t, float rate, Clock clock) {
+        double elapsed = clock.seconds();
+        double eta = elapsed / (t.stepsDone() - clock.step()) * (steps - t.stepsDone());
+        return String.format("lr %.2e  %,.0f tok/s  elapsed %s  eta %s", rate, clock.tokensPerSecond(t), time(elapsed), time(eta));
+    }
+
+    private Path checkpointFile() {
+        return checkpointDir.resolve("tune-checkpoint.bin");
+    }
+
+    /** With --resume, restores the run from the checkpoint (after the reference, if any, has been scored from the model file). */
+    void resumeIfAsked(Tuning t, String objective, List<double[]> trainCurve, List<double[]> valCurve) throws IOException {
+        if (checkpointDir != null) Files.createDirectories(checkpointDir);
+        if (!resume) return;
+        t.resume(checkpointFile(), objective, List.of(trainCurve, valCurve));
+        System.out.printf("resumed %s at step %d (%,d tokens seen)%n", checkpointFile(), t.stepsDone(), t.tokensSeen());
+    }
+
+    /** Saves the checkpoint every --eval-interval steps and after the last. */
+    void checkpointIfDue(Tuning t, String objective, List<double[]> trainCurve, List<double[]> valCurve) {
+        if (checkpointDir == null || (t.stepsDone() % evalInterval != 0 && t.stepsDone() != steps)) return;
+        t.save(checkpointFile(), objective, List.of(trainCurve, valCurve));
     }
 
     /**
@@ -75,7 +110,7 @@ final class TuneOptions {
      * reply on the tuned file to {@code prompt}.
      */
     void finish(FineTuneBase base, Tuning tuning, List<double[]> trainCurve, List<double[]> valCurve, String title,
-                List<Map<String, Object>> prompt, long startNanos) throws IOException {
+                List<Map<String, Object>> prompt, Clock clock) throws IOException {
         String stem = out.getFileName().toString().replaceAll("\\.gguf$", "");
         if (adapterOut != null) {
             LoraAdapterFile.write(tuning.lora, base.engineModel.file().getString("general.architecture"), "parley-" + stem + "-lora",
@@ -87,8 +122,9 @@ final class TuneOptions {
         base.write(out, "parley-" + stem);
         Path png = out.resolveSibling(stem + "-loss.png");
         LossPlot.write(trainCurve, valCurve, title, png);
-        System.out.printf("done in %s; wrote %s (%,d bytes, adapters merged) and %s%n", time((System.nanoTime() - startNanos) / 1e9), out,
-                Files.size(out), png);
+        System.out.printf("done: %d steps in %s, %,d tokens at %,.0f tok/s; wrote %s (%,d bytes, adapters merged) and %s%n",
+                tuning.stepsDone() - clock.step(), time(clock.seconds()), tuning.tokensSeen() - clock.tokens(), clock.tokensPerSecond(tuning),
+                out, Files.size(out), png);
         try (Model tuned = Model.load(out)) {
             ChatEncoder enc = new ChatEncoder(tuned.chatTemplate(), tuned.tokenizer(), Map.of());
             System.out.println("sample (greedy, the engine on " + out.getFileName() + "): " + prompt.getLast().get("content") + " -> "
