@@ -11,14 +11,14 @@ import java.util.List;
  *
  * <p>Statistics: the rewards β·(log π − log π_ref) of the chosen and rejected answers; the preference accuracy, the share
  * of pairs whose chosen reward exceeds the rejected one (ties, margins within {@link #TIE}, count half, so the untrained
- * policy, where both rewards are 0, scores 50%); the likelihood accuracy, the share where the policy itself gives the chosen answer the higher
- * probability; and the KL divergence to the reference as {@link #KL_ESTIMATOR} says.
+ * policy, where both rewards are 0, scores 50%); the likelihood accuracy, the share where the policy itself gives the
+ * chosen answer the higher probability; and the KL divergence to the reference as {@link #KL_ESTIMATOR} says.
  */
 final class DpoLoss {
     /**
-     * Reward margins this small count as ties: float rounding alone moves an answer's log-probability by about 1e-7
-     * relative (the JIT-compiled and the interpreted kernels sum in different orders), so the untrained policy scored
-     * against itself is not exactly 0 everywhere.
+     * Reward margins this small count as ties: the untrained policy scored against itself is not exactly 0 everywhere
+     * (observed: with freshly attached LoRA adapters, B = 0, answers' log-probabilities moved by ~1e-7 absolute, a
+     * float rounding whose cause was not pinned down), and a rounding must not count as a preference.
      */
     static final double TIE = 1e-6;
     static final String KL_ESTIMATOR = "KL(policy || reference) per answer token, exact over the vocabulary at every token of "

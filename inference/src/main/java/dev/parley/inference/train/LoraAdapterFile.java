@@ -24,7 +24,8 @@ final class LoraAdapterFile {
         w.put("adapter.type", GgufValue.of("lora"));
         w.put("adapter.lora.alpha", GgufValue.f32(lora.alpha));
         for (Param p : lora.params)
-            w.addTensor(p.name, GgmlType.F32, new long[] {p.cols, p.rows}, seg -> Quantizer.quantize(GgmlType.F32, p.w, p.w.length, seg, 0));
+            w.addTensor(p.name, GgmlType.F32, new long[] {p.cols, p.rows},
+                    seg -> Quantizer.quantize(GgmlType.F32, p.w, p.w.length, seg, 0));
         w.write(out);
     }
 }

@@ -123,8 +123,8 @@ final class TuneOptions {
         Path png = out.resolveSibling(stem + "-loss.png");
         LossPlot.write(trainCurve, valCurve, title, png);
         System.out.printf("done: %d steps in %s, %,d tokens at %,.0f tok/s; wrote %s (%,d bytes, adapters merged) and %s%n",
-                tuning.stepsDone() - clock.step(), time(clock.seconds()), tuning.tokensSeen() - clock.tokens(), clock.tokensPerSecond(tuning),
-                out, Files.size(out), png);
+                tuning.stepsDone() - clock.step(), time(clock.seconds()), tuning.tokensSeen() - clock.tokens(),
+                clock.tokensPerSecond(tuning), out, Files.size(out), png);
         try (Model tuned = Model.load(out)) {
             ChatEncoder enc = new ChatEncoder(tuned.chatTemplate(), tuned.tokenizer(), Map.of());
             System.out.println("sample (greedy, the engine on " + out.getFileName() + "): " + prompt.getLast().get("content") + " -> "

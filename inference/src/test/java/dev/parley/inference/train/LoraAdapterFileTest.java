@@ -9,7 +9,6 @@ import dev.parley.inference.gguf.TensorInfo;
 import dev.parley.inference.tensor.GgmlType;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,14 +35,8 @@ class LoraAdapterFileTest {
             chatBase = dir.resolve("chat-base.gguf");
             b.write(chatBase, "chat-base");
         }
-        conversations = Files.writeString(dir.resolve("train.jsonl"), """
-                {"messages":[{"role":"user","content":"the cat"},{"role":"assistant","content":"sat on the mat"}]}
-                {"messages":[{"role":"user","content":"the dog"},{"role":"assistant","content":"sat on the log"}]}
-                """);
-        pairs = Files.writeString(dir.resolve("pairs.jsonl"), """
-                {"messages":[{"role":"user","content":"the cat"}],"chosen":"sat on the mat","rejected":"sang in the tree"}
-                {"messages":[{"role":"user","content":"the dog"}],"chosen":"sat on the log","rejected":"the cat"}
-                """);
+        conversations = TuneCli.conversations(dir);
+        pairs = TuneCli.pairs(dir);
     }
 
     @Test void sftAdapterReadsBackAndAppliedToTheBaseGivesTheMergedLogits() throws IOException {

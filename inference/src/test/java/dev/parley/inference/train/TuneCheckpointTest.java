@@ -19,14 +19,8 @@ class TuneCheckpointTest {
 
     @BeforeAll static void data() throws IOException {
         base = TuneCli.tinyBase(dir);
-        conversations = Files.writeString(dir.resolve("train.jsonl"), """
-                {"messages":[{"role":"user","content":"the cat"},{"role":"assistant","content":"sat on the mat"}]}
-                {"messages":[{"role":"user","content":"the dog"},{"role":"assistant","content":"sat on the log"}]}
-                """);
-        pairs = Files.writeString(dir.resolve("pairs.jsonl"), """
-                {"messages":[{"role":"user","content":"the cat"}],"chosen":"sat on the mat","rejected":"sang in the tree"}
-                {"messages":[{"role":"user","content":"the dog"}],"chosen":"sat on the log","rejected":"the cat"}
-                """);
+        conversations = TuneCli.conversations(dir);
+        pairs = TuneCli.pairs(dir);
     }
 
     private static DpoTrainer dpo(FineTuneBase b, Tuning.Options o) {

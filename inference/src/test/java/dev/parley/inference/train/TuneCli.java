@@ -3,9 +3,11 @@ package dev.parley.inference.train;
 import dev.parley.inference.cli.ParleyCli;
 import dev.parley.inference.tensor.GgmlType;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine;
 
@@ -38,5 +40,21 @@ final class TuneCli {
         Path base = dir.resolve("base.gguf");
         GgufExport.write(tr.model(), tr.vocabulary(), GgmlType.F32, "tiny", base);
         return base;
+    }
+
+    /** Two conversations about the tiny base's sentences, as sft reads them. */
+    static Path conversations(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("train.jsonl"), """
+                {"messages":[{"role":"user","content":"the cat"},{"role":"assistant","content":"sat on the mat"}]}
+                {"messages":[{"role":"user","content":"the dog"},{"role":"assistant","content":"sat on the log"}]}
+                """);
+    }
+
+    /** Two preference pairs about the tiny base's sentences, as dpo reads them. */
+    static Path pairs(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("pairs.jsonl"), """
+                {"messages":[{"role":"user","content":"the cat"}],"chosen":"sat on the mat","rejected":"sang in the tree"}
+                {"messages":[{"role":"user","content":"the dog"}],"chosen":"sat on the log","rejected":"the cat"}
+                """);
     }
 }
