@@ -69,6 +69,7 @@ public final class ParleyServer {
         router.get("/v1/models").handler(openAi::models);
         router.post("/v1/chat/completions").handler(openAi::chatCompletions);
         router.post("/v1/completions").handler(openAi::completions);
+        router.post("/v1/embeddings").handler(openAi::embeddings);
         // the browser UI answers only the GET/HEAD requests no route above took
         router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(WebUi::noSniff).handler(WebUi.files());
         HttpServerOptions options = new HttpServerOptions().setHost(config.http().host()).setPort(config.http().port())

@@ -5,11 +5,14 @@ import dev.parley.inference.kv.BlockManager;
 import dev.parley.inference.kv.KvShape;
 import dev.parley.inference.kv.PagedKvCache;
 import dev.parley.inference.model.Model;
+import dev.parley.inference.sampling.SamplingParams;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+
 
 /**
  * The engine: one worker thread runs a step loop with continuous batching, shaped like vLLM v1's
@@ -79,30 +82,74 @@ public final class Engine implements InferenceEngine {
 
     @Override
     public RequestHandle submit(GenerationRequest request, GenerationListener listener) {
-        int context = model.config().contextLength(), vocab = model.config().vocabSize();
         int[] prompt = request.promptTokens();
-        if (prompt.length >= context) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds " + context);
-        }
-        if (prompt.length >= scheduler.capacityTokens()) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the KV cache holds "
-                    + scheduler.capacityTokens());
-        }
-        for (int token : prompt) {
-            if (token < 0 || token >= vocab) throw new IllegalArgumentException("token id " + token + " out of range [0, " + vocab + ")");
-        }
+        // a prompt that fills the context leaves no room for the first generated token
+        checkInput(prompt, "prompt", prompt.length >= model.config().contextLength(), prompt.length >= scheduler.capacityTokens());
         if (request.constraint() != null && request.constraint().vocabulary() != grammars.vocabulary()) {
             throw new IllegalArgumentException("the constraint was not compiled for this model's vocabulary (use grammars())");
         }
+        return enqueue(id -> new Sequence(id, request, listener, this::abortLater));
+    }
+
+    /**
+     * Queues an embedding: its tokens are prefilled through the same steps as every prompt (many inputs share a
+     * step), and the final normed hidden states are pooled instead of sampled from. It never decodes, so its blocks
+     * are freed in the step that computes its last token. Throws like {@link #submit}.
+     */
+    @Override
+    public RequestHandle embed(EmbeddingRequest request, EmbeddingListener listener) {
+        int[] tokens = request.tokens();
+        checkInput(tokens, "input", tokens.length > model.config().contextLength(), tokens.length > scheduler.capacityTokens());
+        Pooler pooler = new Pooler(request.pooling(), model.config().dim());
+        // nothing is sampled: the sampling settings only satisfy the sequence's generation side, which stays unused
+        GenerationRequest asPrompt = new GenerationRequest(tokens, SamplingParams.greedy());
+        return enqueue(id -> new Sequence(id, asPrompt, new PooledListener(pooler, listener), this::abortLater, pooler));
+    }
+
+    private void checkInput(int[] tokens, String what, boolean overContext, boolean overCache) {
+        if (overContext) {
+            throw new IllegalArgumentException("the " + what + " has " + tokens.length + " tokens; the context holds "
+                    + model.config().contextLength());
+        }
+        if (overCache) {
+            throw new IllegalArgumentException("the " + what + " has " + tokens.length + " tokens; the KV cache holds "
+                    + scheduler.capacityTokens());
+        }
+        int vocab = model.config().vocabSize();
+        for (int token : tokens) {
+            if (token < 0 || token >= vocab) throw new IllegalArgumentException("token id " + token + " out of range [0, " + vocab + ")");
+        }
+    }
+
+    private Sequence enqueue(java.util.function.LongFunction<Sequence> create) {
         synchronized (incoming) {
             if (closed) throw new IllegalStateException("the engine is closed");
             if (incoming.size() + queued >= config.maxWaiting()) {
                 throw new EngineOverloadedException("the server is busy: " + (incoming.size() + queued) + " requests are waiting");
             }
-            Sequence seq = new Sequence(++lastId, request, listener, this::abortLater);
+            Sequence seq = create.apply(++lastId);
             incoming.add(seq);
             incoming.notifyAll();
             return seq;
+        }
+    }
+
+    /** An embedding's end as its listener sees it: the pooled vector, or why there is none. */
+    private record PooledListener(Pooler pooler, EmbeddingListener listener) implements GenerationListener {
+        @Override public void onToken(TokenEvent event) {
+            throw new IllegalStateException("an embedding samples no token");
+        }
+
+        @Override public void onComplete(Completion completion) {
+            switch (completion.finishReason()) {
+                case STOP -> listener.onEmbedding(pooler.vector(), completion.promptTokens());
+                case CANCELLED -> listener.onError(new CancellationException("the embedding was cancelled"));
+                default -> listener.onError(new IllegalStateException("the embedding ended early: " + completion.finishReason()));
+            }
+        }
+
+        @Override public void onError(RuntimeException error) {
+            listener.onError(error);
         }
     }
 
@@ -194,7 +241,7 @@ public final class Engine implements InferenceEngine {
 
     private StepOutput execute(StepPlan plan) {
         try {
-            return StepOutput.of(runner.execute(plan));
+            return runner.execute(plan);
         } catch (RuntimeException e) { // the batch itself failed: every sequence in it ends with the error
             return StepOutput.failed(e);
         }

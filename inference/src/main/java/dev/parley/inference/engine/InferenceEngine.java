@@ -14,6 +14,12 @@ public interface InferenceEngine extends AutoCloseable {
      */
     RequestHandle submit(GenerationRequest request, GenerationListener listener);
 
+    /**
+     * Queues an embedding of {@code request}'s tokens; the listener gets the pooled, normalized vector. Throws like
+     * {@link #submit} (an input longer than the context, token ids out of range, a full queue).
+     */
+    RequestHandle embed(EmbeddingRequest request, EmbeddingListener listener);
+
     Model model();
 
     /**

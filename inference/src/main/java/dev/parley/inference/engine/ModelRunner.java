@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Only computes: turns a {@link StepPlan} into one batch of rows (each sequence's next tokens at their positions,
- * through its block table), runs one forward pass and returns the logits, changing no sequence. Step buffers and the
+ * through its block table), runs one forward pass and returns the logits (and an embedding sequence's hidden
+ * states), changing no sequence. Step buffers and the
  * batch are reused, so steady decoding allocates almost nothing. Not final: a test slows its step down.
  */
 class ModelRunner implements AutoCloseable {
@@ -24,6 +25,7 @@ class ModelRunner implements AutoCloseable {
     private final ForwardBuffers buffers;
     private final Batch batch = new Batch();
     private float[][] logitsByEntry = new float[16][];
+    private int[] hiddenStart = new int[16];
 
     ModelRunner(Model model, Transformer transformer, PagedKvCache kv) {
         this.transformer = transformer;
@@ -37,25 +39,32 @@ class ModelRunner implements AutoCloseable {
 
     /**
      * Runs the plan's rows in one forward pass. Returns, per plan entry, the logits of its last row when that row is
-     * the sequence's last token, else null; the arrays are overwritten by the next call.
+     * the sequence's last token (else null), and the hidden states of the rows embedding sequences pool; the arrays
+     * are overwritten by the next call.
      */
-    float[][] execute(StepPlan plan) {
+    StepOutput execute(StepPlan plan) {
         List<StepPlan.Entry> entries = plan.entries();
         batch.clear();
-        for (StepPlan.Entry entry : entries) {
-            Sequence seq = entry.seq();
-            int from = seq.computedTokens(), last = seq.totalTokens() - 1;
-            for (int p = from; p < from + entry.tokens(); p++) batch.add(seq.tokens()[p], p, seq.table().ids(), p == last);
+        if (hiddenStart.length < entries.size()) hiddenStart = new int[Math.max(entries.size(), 2 * hiddenStart.length)];
+        for (int i = 0; i < entries.size(); i++) {
+            Sequence seq = entries.get(i).seq();
+            Pooler pooler = seq.pooler();
+            int from = seq.computedTokens(), total = seq.totalTokens();
+            hiddenStart[i] = batch.hiddenRows();
+            for (int p = from; p < from + entries.get(i).tokens(); p++) {
+                boolean hidden = pooler != null && pooler.wants(p, total);
+                batch.add(seq.tokens()[p], p, seq.table().ids(), pooler == null && p == total - 1, hidden);
+            }
         }
         float[][] logitRows = transformer.forward(batch, kv, buffers);
         if (logitsByEntry.length < entries.size()) logitsByEntry = new float[Math.max(entries.size(), 2 * logitsByEntry.length)][];
         int row = 0;
         for (int i = 0; i < entries.size(); i++) {
             Sequence seq = entries.get(i).seq();
-            boolean last = seq.computedTokens() + entries.get(i).tokens() == seq.totalTokens();
+            boolean last = seq.pooler() == null && seq.computedTokens() + entries.get(i).tokens() == seq.totalTokens();
             logitsByEntry[i] = last ? logitRows[row++] : null;
         }
-        return logitsByEntry;
+        return new StepOutput(logitsByEntry, buffers.hiddenStates(), hiddenStart, null);
     }
 
     @Override public void close() {

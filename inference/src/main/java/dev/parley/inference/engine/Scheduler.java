@@ -10,6 +10,8 @@ import java.util.List;
  * Decides what runs in each step and owns every change of a request's scheduling state (vLLM v1's scheduler):
  * requests come in through {@link #add} and {@link #abort}, {@link #schedule} plans a step, and {@link #update}
  * applies what the model computed for it. Nothing else moves a sequence between the queue and the running batch.
+ * Embedding requests are sequences too: they are prefilled like any prompt and end, freeing their blocks, in the
+ * update that computed their last token.
  *
  * <p>A plan holds first one decode token for every running sequence, then prefill chunks (at most
  * {@code prefillChunk} tokens each) for running sequences still reading their prompt, oldest first, then admissions
@@ -123,8 +125,16 @@ final class Scheduler {
         List<StepPlan.Entry> entries = executed.entries();
         for (int i = 0; i < entries.size(); i++) {
             Sequence seq = entries.get(i).seq();
-            if (output.failure() != null) outputs.fail(seq, output.failure());
-            else if (seq.markComputed(entries.get(i).tokens())) outputs.process(seq, output.logits()[i]);
+            Pooler pooler = seq.pooler();
+            if (output.failure() != null) {
+                outputs.fail(seq, output.failure());
+            } else if (pooler != null) {
+                pooler.accept(output.hidden(), output.hiddenStart()[i], seq.computedTokens(), entries.get(i).tokens(), seq.totalTokens());
+                if (seq.markComputed(entries.get(i).tokens())) outputs.finish(seq, FinishReason.STOP, false);
+                continue; // its blocks are freed below, not kept as prefix cache: nothing generates from an embedded text
+            } else if (seq.markComputed(entries.get(i).tokens())) {
+                outputs.process(seq, output.logits()[i]);
+            }
             blocks.registerFull(seq.table(), seq.tokens(), seq.computedTokens());
         }
         removeFinished();
@@ -163,7 +173,8 @@ final class Scheduler {
                 return 0;
             }
         }
-        seq.setPrefixHit(blocks.matchPrefix(seq.table(), seq.tokens(), seq.totalTokens()));
+        // an embedding needs the hidden state of every position it pools, so it computes them all
+        seq.setPrefixHit(seq.pooler() != null ? 0 : blocks.matchPrefix(seq.table(), seq.tokens(), seq.totalTokens()));
         int chunk = addChunk(seq, budget);
         if (chunk == 0) { // no room yet: give the prefix back and wait for blocks to be freed
             blocks.release(seq.table());

@@ -27,6 +27,8 @@ final class Sequence implements RequestHandle {
     /** Told once, on the first cancel, so the engine can hand the abort to its scheduler. */
     private final Consumer<Sequence> onCancel;
     private final int maxTokens;
+    /** An embedding request's pooling of hidden states (it samples nothing); null for a generation. */
+    private final Pooler pooler;
     private final long submitNanos = System.nanoTime();
     private volatile boolean cancelRequested;
     private volatile State state = State.WAITING;
@@ -50,7 +52,13 @@ final class Sequence implements RequestHandle {
     private int prefixHitTokens;
 
     Sequence(long id, GenerationRequest request, GenerationListener listener, Consumer<Sequence> onCancel) {
+        this(id, request, listener, onCancel, null);
+    }
+
+    /** With a {@code pooler}: an embedding request, which ends when its last prompt token is computed. */
+    Sequence(long id, GenerationRequest request, GenerationListener listener, Consumer<Sequence> onCancel, Pooler pooler) {
         this.id = id;
+        this.pooler = pooler;
         this.request = request;
         this.listener = listener;
         this.onCancel = onCancel;
@@ -72,6 +80,7 @@ final class Sequence implements RequestHandle {
     GenerationRequest request() { return request; }
     GenerationListener listener() { return listener; }
     BlockTable table() { return table; }
+    Pooler pooler() { return pooler; }
     /** Leading tokens whose keys and values are in the cache; the next step computes from here. */
     int computedTokens() { return computed; }
     /** Prompt plus generated tokens. */
@@ -103,6 +112,7 @@ final class Sequence implements RequestHandle {
     /** Preemption: the cache was dropped; everything will be recomputed when the sequence is admitted again. */
     void preempt() {
         computed = 0;
+        if (pooler != null) pooler.reset();
         state = State.WAITING;
     }
 

@@ -9,13 +9,19 @@ import dev.parley.inference.tensor.QuantizedActivation;
 public final class ForwardBuffers {
     private final ModelConfig c;
     int rows;
-    float[] x, xb, q, k, v, att, gate, up, normed, logits;
+    float[] x, xb, q, k, v, att, gate, up, normed, logits, hidden;
     float[][] logitRows = new float[0][];
     QuantizedActivation[] quantized = new QuantizedActivation[0];
 
     public ForwardBuffers(ModelConfig c) {
         this.c = c;
     }
+
+    /**
+     * The final normed hidden states of the last step's rows flagged for them, one {@code dim}-wide row each in row
+     * order; overwritten by the next step.
+     */
+    public float[] hiddenStates() { return hidden; }
 
     /** Makes room for {@code n} rows, {@code logitCount} of them with logits. */
     void ensure(int n, int logitCount) {
@@ -24,6 +30,7 @@ public final class ForwardBuffers {
             x = new float[r * c.dim()];
             xb = new float[r * c.dim()];
             normed = new float[r * c.dim()];
+            hidden = new float[r * c.dim()];
             q = new float[r * c.qDim()];
             att = new float[r * c.qDim()];
             k = new float[r * c.kvDim()];

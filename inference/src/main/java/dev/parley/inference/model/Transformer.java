@@ -42,16 +42,34 @@ public final class Transformer {
      * @return logits, one vocabulary-sized row per returned position
      */
     public float[][] forward(int[] tokens, int startPos, SingleSequenceKvCache kv, boolean allLogits) {
+        float[][] rows = forward(singleSequence(tokens, startPos, kv, allLogits, false), kv.paged, kv.buffers);
+        float[][] out = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) out[i] = rows[i].clone(); // the buffers' rows are reused next step
+        return out;
+    }
+
+    /**
+     * Runs {@code tokens} of one sequence from position {@code startPos} like {@link #forward(int[], int,
+     * SingleSequenceKvCache, boolean)}, returning every token's final normed hidden state (what embeddings pool)
+     * instead of logits.
+     */
+    public float[][] hiddenStates(int[] tokens, int startPos, SingleSequenceKvCache kv) {
+        forward(singleSequence(tokens, startPos, kv, false, true), kv.paged, kv.buffers);
+        int n = tokens.length, dim = config.dim();
+        float[][] out = new float[n][];
+        for (int t = 0; t < n; t++) out[t] = java.util.Arrays.copyOfRange(kv.buffers.hiddenStates(), t * dim, (t + 1) * dim);
+        return out;
+    }
+
+    /** The rows of one sequence's tokens from {@code startPos}: logits for the last (or all), hidden states if asked. */
+    private static Batch singleSequence(int[] tokens, int startPos, SingleSequenceKvCache kv, boolean allLogits, boolean hidden) {
         int n = tokens.length;
         if (n == 0) throw new IllegalArgumentException("no tokens");
         if (startPos < 0 || startPos + n > kv.capacity()) throw new IllegalArgumentException("positions " + startPos + ".." + (startPos + n) + " exceed the cache capacity " + kv.capacity());
         Batch b = kv.batch;
         b.clear();
-        for (int t = 0; t < n; t++) b.add(tokens[t], startPos + t, kv.table, allLogits || t == n - 1);
-        float[][] rows = forward(b, kv.paged, kv.buffers);
-        float[][] out = new float[rows.length][];
-        for (int i = 0; i < rows.length; i++) out[i] = rows[i].clone(); // the buffers' rows are reused next step
-        return out;
+        for (int t = 0; t < n; t++) b.add(tokens[t], startPos + t, kv.table, !hidden && (allLogits || t == n - 1), hidden);
+        return b;
     }
 
     /**
@@ -61,7 +79,8 @@ public final class Transformer {
      * sequential output bit for bit.
      *
      * @return the logits of the rows flagged for them, in row order; the arrays belong to {@code buf} and are
-     *     overwritten by its next step
+     *     overwritten by its next step (as are the hidden states of rows flagged for them, {@link
+     *     ForwardBuffers#hiddenStates()})
      */
     public float[][] forward(Batch b, PagedKvCache kv, ForwardBuffers buf) {
         int n = b.size;
@@ -113,6 +132,11 @@ public final class Transformer {
             for (int i = 0; i < n * dim; i++) x[i] += xb[i];
         }
 
+        if (b.hiddenRows > 0) { // the rows embeddings pool: normed as for the logits, without the vocabulary projection
+            int count = 0;
+            for (int t = 0; t < n; t++) if (b.hidden[t]) System.arraycopy(x, t * dim, xb, count++ * dim, dim);
+            rmsNorm(xb, weights.outputNorm(), buf.hidden, count, dim);
+        }
         int count = 0;
         for (int t = 0; t < n; t++) if (b.logits[t]) System.arraycopy(x, t * dim, xb, count++ * dim, dim);
         float[][] rows = java.util.Arrays.copyOf(buf.logitRows, count);

@@ -28,7 +28,7 @@ class EngineShutdownTest {
         Model model = Model.load(DefaultModel.path());
         CountDownLatch inStep = new CountDownLatch(1), release = new CountDownLatch(1);
         ModelRunner.Factory slowFirstStep = (m, transformer, kv) -> new ModelRunner(m, transformer, kv) {
-            @Override float[][] execute(StepPlan plan) {
+            @Override StepOutput execute(StepPlan plan) {
                 if (inStep.getCount() > 0) {
                     inStep.countDown();
                     awaitUninterruptibly(release);

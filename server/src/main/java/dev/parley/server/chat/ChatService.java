@@ -3,8 +3,11 @@ package dev.parley.server.chat;
 import dev.parley.inference.constrain.GrammarException;
 import dev.parley.inference.constrain.GrammarSource;
 import dev.parley.inference.constrain.TokenConstraint;
+import dev.parley.inference.engine.EmbeddingListener;
+import dev.parley.inference.engine.EmbeddingRequest;
 import dev.parley.inference.engine.EngineOverloadedException;
 import dev.parley.inference.engine.GenerationRequest;
+import dev.parley.inference.engine.RequestHandle;
 import dev.parley.inference.sampling.SamplingParams;
 import dev.parley.server.http.ServerMetrics;
 import dev.parley.server.model.ChatMessage;
@@ -140,6 +143,22 @@ public final class ChatService {
         }
         metrics.accepted(prompt.length);
         return run;
+    }
+
+    /**
+     * Submits one embedding input (its listener is called on the engine thread); throws ChatException when it cannot
+     * be admitted. Embeddings are bounded by the engine's queue, not by the waiting-tokens limit: they never decode.
+     */
+    public RequestHandle embed(int[] tokens, EmbeddingListener listener) {
+        if (!accepting) {
+            metrics.rejected();
+            throw new ChatException(ErrorCode.OVERLOADED, "the server is shutting down", RETRY_AFTER_MS);
+        }
+        try {
+            return model.engine().embed(new EmbeddingRequest(tokens, model.pooling()), listener);
+        } catch (RuntimeException e) {
+            throw refusal(e);
+        }
     }
 
     /** Why the engine refused a submission, as the error the client gets. */

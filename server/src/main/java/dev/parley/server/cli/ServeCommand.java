@@ -3,6 +3,7 @@ package dev.parley.server.cli;
 import dev.parley.inference.engine.EngineConfig;
 import dev.parley.inference.model.DefaultModel;
 import dev.parley.inference.model.MatmulMode;
+import dev.parley.inference.model.Pooling;
 import dev.parley.server.ParleyServer;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.http.ApiKeys;
@@ -98,6 +99,9 @@ final class ServeCommand implements Callable<Integer> {
                     + "compilation; 0 skips it (default ${DEFAULT-VALUE}) [PARLEY_WARMUP]") double warmup;
     @Option(names = "--matmul", paramLabel = "MODE", defaultValue = "${PARLEY_MATMUL:-GGML}",
             description = "GGML (default) or F32 [PARLEY_MATMUL]") MatmulMode mode;
+    @Option(names = "--pooling", paramLabel = "TYPE", defaultValue = "${PARLEY_POOLING}",
+            description = "how /v1/embeddings pools the final hidden states: mean, cls or last; default: the model's pooling_type, "
+                    + "else last (the last token's state, as decoder embedding models use) [PARLEY_POOLING]") String pooling;
 
     @Override public Integer call() throws Exception {
         var err = spec.commandLine().getErr();
@@ -141,14 +145,16 @@ final class ServeCommand implements Callable<Integer> {
             if (warmup < 0) throw new IllegalArgumentException("--warmup must be 0 or more seconds");
             var options = new ServingModel.Options().engine(config.engine()).chatTemplate(template)
                     .warmUp(Duration.ofMillis(Math.round(warmup * 1000)));
+            if (pooling != null) options.pooling(Pooling.parse(pooling));
             if (builtIn) options.name(DefaultModel.NAME).description(DefaultModel.DESCRIPTION);
             served = ServingModel.load(model, options);
         } catch (RuntimeException e) {
             vertx.close();
             throw e; // the CLI's error handler prints it as one line, exit code 2
         }
-        err.printf("parley serve: loaded %s%s in %.1f s (context %d tokens, chat template: %s); ready%n", served.name(),
-                warmup > 0 ? " and warmed up its kernels for " + warmup + " s" : "", (System.nanoTime() - t0) / 1e9, served.contextLength(), served.formatter().templateName());
+        err.printf("parley serve: loaded %s%s in %.1f s (context %d tokens, chat template: %s, embeddings: %s pooling (%s)); ready%n",
+                served.name(), warmup > 0 ? " and warmed up its kernels for " + warmup + " s" : "", (System.nanoTime() - t0) / 1e9,
+                served.contextLength(), served.formatter().templateName(), served.pooling().wireName(), served.poolingSource());
         server.serve(served);
 
         Runnable stop = () -> {

@@ -5,6 +5,7 @@ import dev.parley.inference.engine.EngineConfig;
 import dev.parley.inference.engine.InferenceEngine;
 import dev.parley.inference.kv.PagedKvCache;
 import dev.parley.inference.model.Model;
+import dev.parley.inference.model.Pooling;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -16,10 +17,14 @@ public final class ServingModel implements AutoCloseable {
     private final InferenceEngine engine;
     private final ChatFormatter formatter;
     private final EngineConfig engineConfig;
+    private final Pooling pooling;
+    private final String poolingSource;
 
     /** @param description what the model is, shown to users (the built-in demo model says it only continues text); or null */
     private ServingModel(String name, String description, Model model, InferenceEngine engine, ChatFormatter formatter,
-                         EngineConfig engineConfig) {
+                         EngineConfig engineConfig, Pooling pooling, String poolingSource) {
+        this.pooling = pooling;
+        this.poolingSource = poolingSource;
         this.name = name;
         this.description = description;
         this.model = model;
@@ -35,6 +40,7 @@ public final class ServingModel implements AutoCloseable {
         private String name;
         private String description;
         private Duration warmUp = Duration.ZERO;
+        private Pooling pooling;
 
         public Options engine(EngineConfig value) { engine = value; return this; }
 
@@ -49,7 +55,20 @@ public final class ServingModel implements AutoCloseable {
 
         /** Run the kernels this long on throw-away batches before returning, so the first requests skip JIT compilation. */
         public Options warmUp(Duration value) { warmUp = value; return this; }
+
+        /**
+         * How {@code /v1/embeddings} pools hidden states; null (default) = the model's {@code <arch>.pooling_type},
+         * else {@link #DEFAULT_POOLING}.
+         */
+        public Options pooling(Pooling value) { pooling = value; return this; }
     }
+
+    /**
+     * The pooling of a model whose file names none (a generative model): its last token's state, the only one that has
+     * attended to the whole input in a causal model, and what decoder embedding models (Qwen3-Embedding, e5-mistral)
+     * use. llama.cpp's server would refuse such a model without {@code --pooling}.
+     */
+    public static final Pooling DEFAULT_POOLING = Pooling.LAST;
 
     /** Loads a GGUF file and starts an engine on it (blocking: call it off the event loop). */
     public static ServingModel load(Path path, Options options) {
@@ -64,7 +83,10 @@ public final class ServingModel implements AutoCloseable {
                 throw e;
             }
             String name = options.name != null ? options.name : nameOf(path);
-            return new ServingModel(name, options.description, model, engine, formatter, options.engine);
+            Pooling own = Pooling.ofModel(model.file());
+            Pooling pooling = options.pooling != null ? options.pooling : own != null ? own : DEFAULT_POOLING;
+            String source = options.pooling != null ? "--pooling" : own != null ? "the model's pooling_type" : "default";
+            return new ServingModel(name, options.description, model, engine, formatter, options.engine, pooling, source);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -82,6 +104,9 @@ public final class ServingModel implements AutoCloseable {
     public Model model() { return model; }
     public InferenceEngine engine() { return engine; }
     public ChatFormatter formatter() { return formatter; }
+    /** How embeddings pool hidden states, and why ("--pooling", "the model's pooling_type" or "default"). */
+    public Pooling pooling() { return pooling; }
+    public String poolingSource() { return poolingSource; }
     public int contextLength() { return model.config().contextLength(); }
 
     /** The weights' bytes: the GGUF file, memory-mapped outside the Java heap (resident as far as it is touched). */

@@ -39,8 +39,8 @@ import java.util.function.Supplier;
 
 /**
  * The OpenAI-compatible HTTP API's handlers (routed by {@code ParleyServer}): {@code POST /v1/chat/completions} and
- * {@code POST /v1/completions} (JSON or SSE stream) and {@code GET /v1/models}. A reply may be constrained by
- * {@code response_format}, {@code grammar}, {@code guided_regex} or {@code guided_choice} ({@link dev.parley.server.chat.ResponseFormat}).
+ * {@code POST /v1/completions} (JSON or SSE stream), {@code POST /v1/embeddings} and {@code GET /v1/models}. A reply
+ * may be constrained by {@code response_format}, {@code grammar}, {@code guided_regex} or {@code guided_choice} ({@link dev.parley.server.chat.ResponseFormat}).
  * Errors use OpenAI's {@code {"error":{message,type,param,code}}} shape. A dropped connection cancels generation.
  */
 public final class OpenAiApi {
@@ -115,6 +115,12 @@ public final class OpenAiApi {
                 c.requestedConstraint(ctx.body().asString(), null), params, reply);
     }
 
+    /** {@code POST /v1/embeddings}: see {@link Embeddings}. */
+    public void embeddings(RoutingContext ctx) {
+        ChatService c = service(ctx);
+        if (c != null) Embeddings.handle(ctx, c);
+    }
+
     /** The legacy text completion: a raw prompt (no chat template), continued as is. */
     public void completions(RoutingContext ctx) {
         ChatService c = service(ctx);
@@ -139,7 +145,7 @@ public final class OpenAiApi {
         generate(ctx, c, c.rawPrompt(prompt), c.requestedConstraint(ctx.body().asString(), null), params, reply);
     }
 
-    private static <T> T body(RoutingContext ctx, Class<T> type) {
+    static <T> T body(RoutingContext ctx, Class<T> type) {
         if (ctx.body().buffer() == null) throw bad("the request body must be a JSON object");
         try {
             return Json.read(ctx.body().buffer().getBytes(), type);
@@ -516,12 +522,12 @@ public final class OpenAiApi {
         return out;
     }
 
-    private static ChatException bad(String message) {
+    static ChatException bad(String message) {
         return new ChatException(ErrorCode.BAD_REQUEST, message);
     }
 
     /** Any failure, as OpenAI's error body (the mapping to a client error is {@link ChatErrors}'). */
-    private static void fail(RoutingContext ctx, Throwable t) {
+    static void fail(RoutingContext ctx, Throwable t) {
         if (ctx.response().closed() || ctx.response().ended()) return;
         ChatException e = ChatErrors.of(t, "internal error");
         if (e.retryAfterMs != null) ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (e.retryAfterMs + 999) / 1000)));
@@ -544,7 +550,7 @@ public final class OpenAiApi {
         json(response, status, new OpenAiFormat.ErrorBody(new OpenAiFormat.ErrorDetail(message, type, null, code)));
     }
 
-    private static void json(HttpServerResponse response, int status, Object body) {
+    static void json(HttpServerResponse response, int status, Object body) {
         if (response.closed() || response.ended()) return;
         response.setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.buffer(body));
     }

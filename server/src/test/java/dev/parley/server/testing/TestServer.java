@@ -47,10 +47,15 @@ public final class TestServer implements AutoCloseable {
     }
 
     private static TestServer start(ServerConfig config, Path modelFile, String name, String description) {
+        return start(config, modelFile, new ServingModel.Options().name(name).description(description));
+    }
+
+    /** Serves {@code modelFile} with {@code options} (their engine settings replaced by the config's). */
+    public static TestServer start(ServerConfig config, Path modelFile, ServingModel.Options options) {
         Vertx vertx = Vertx.vertx();
         ParleyServer server = new ParleyServer(vertx, config);
         int port = server.listen().await();
-        ServingModel model = ServingModel.load(modelFile, new ServingModel.Options().engine(config.engine()).name(name).description(description));
+        ServingModel model = ServingModel.load(modelFile, options.engine(config.engine()));
         server.serve(model);
         return new TestServer(vertx, server, model, port);
     }
