@@ -22,6 +22,7 @@ import dev.parley.server.http.Json;
 import dev.parley.server.model.ChatMessage;
 import dev.parley.server.openai.OpenAiFormat.ChatCompletionRequest;
 import dev.parley.server.tools.ToolCallExtractor;
+import dev.parley.server.tools.ToolConstraint;
 import dev.parley.server.tools.ToolPrompt;
 import dev.parley.server.tools.ToolRequest;
 import io.vertx.core.Future;
@@ -112,7 +113,7 @@ public final class OpenAiApi {
         Reply reply = new ChatReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), topLogprobs,
                 ToolCallExtractor.forReply(c.model(), tools));
         generate(ctx, c, c.chatPrompt(f -> ToolPrompt.promptTokens(f, messages, tools)),
-                c.requestedConstraint(ctx.body().asString(), null), params, reply);
+                ToolConstraint.of(c, tools, c.requestedConstraint(ctx.body().asString(), null)), params, reply);
     }
 
     /** {@code POST /v1/embeddings}: see {@link Embeddings}. */

@@ -41,7 +41,8 @@ public final class ToolCallGrammar {
 
     /**
      * {@code tool_choice: auto}: any text, but once the model writes the family's call opening (Hermes: the
-     * {@code <tool_call>} marker anywhere; the JSON families: a reply whose first non-blank character opens JSON)
+     * {@code <tool_call>} marker anywhere; the JSON families: a reply whose first non-blank character is the opening brace
+     * of a call, Mistral: the opening bracket of its call array)
      * the rest must be calls, as {@link #of} writes them, and the reply ends after them. The text states are few, so
      * their token masks come from the constraint's cache after the first steps.
      */
@@ -57,7 +58,8 @@ public final class ToolCallGrammar {
         } else {
             GrammarExpr blank = new GrammarExpr.Repeat(GrammarExpr.CharClass.of(new int[] {' ', ' ', '\t', '\t', '\n', '\n', '\r', '\r'}, false),
                     0, GrammarExpr.Repeat.UNBOUNDED);
-            GrammarExpr notJson = GrammarExpr.CharClass.of(new int[] {'{', '{', '[', '[', ' ', ' ', '\t', '\t', '\n', '\n', '\r', '\r'}, true);
+            int opening = format == ToolCallFormat.MISTRAL ? '[' : '{'; // what starts this family's calls
+            GrammarExpr notJson = GrammarExpr.CharClass.of(new int[] {opening, opening, ' ', ' ', '\t', '\t', '\n', '\n', '\r', '\r'}, true);
             GrammarExpr text = new GrammarExpr.Sequence(List.of(notJson,
                     new GrammarExpr.Repeat(GrammarExpr.CharClass.ANY, 0, GrammarExpr.Repeat.UNBOUNDED)));
             GrammarExpr callReply = new GrammarExpr.Sequence(List.of(new GrammarExpr.Literal(format.open), calls,

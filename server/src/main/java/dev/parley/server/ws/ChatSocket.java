@@ -28,6 +28,7 @@ import dev.parley.server.session.SessionStore;
 import dev.parley.server.session.SessionStores;
 import dev.parley.server.tools.ToolCallChunk;
 import dev.parley.server.tools.ToolCallExtractor;
+import dev.parley.server.tools.ToolConstraint;
 import dev.parley.server.tools.ToolPrompt;
 import dev.parley.server.tools.ToolRequest;
 import dev.parley.server.ws.WsFrames.ChatParams;
@@ -262,7 +263,7 @@ public final class ChatSocket {
         inFlight.put(id, req);
         List<ChatMessage> turn = List.copyOf(conversation);
         Future<int[]> formatted = chat.chatPrompt(f -> ToolPrompt.promptTokens(f, turn, tools));
-        Future<TokenConstraint> constraint = chat.requestedConstraint(frame, "params");
+        Future<TokenConstraint> constraint = ToolConstraint.of(chat, tools, chat.requestedConstraint(frame, "params"));
         Future.all(formatted, constraint).onComplete(ar -> {
             if (req.cancelled) { // cancelled (or the socket closed) while the prompt was being formatted
                 req.end(false, ok -> send(new WsFrames.Done(id, "cancelled", new WsFrames.Usage(0, 0, 0), new WsFrames.Timings(null, 0))));

@@ -46,6 +46,11 @@ public final class TestServer implements AutoCloseable {
         return start(config, DefaultModel.path(), DefaultModel.NAME, DefaultModel.DESCRIPTION);
     }
 
+    /** Serves {@code modelFile} with {@code chatTemplate} (Jinja source) in place of the model's own template. */
+    public static TestServer start(ServerConfig config, Path modelFile, String chatTemplate) {
+        return start(config, modelFile, new ServingModel.Options().chatTemplate(chatTemplate));
+    }
+
     private static TestServer start(ServerConfig config, Path modelFile, String name, String description) {
         return start(config, modelFile, new ServingModel.Options().name(name).description(description));
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parley.inference.constrain.JsonReference;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.testing.TestServer;
 import dev.parley.server.testing.WsClient;
@@ -36,6 +37,9 @@ class ToolCallingApiTest {
               "unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city","unit"],"additionalProperties":false}}},
              {"type":"function","function":{"name":"add","parameters":{"type":"object","properties":{
               "a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]}}}]""");
+
+    /** The independent check of call arguments: networknt's validator against get_weather's schema. */
+    static final JsonReference WEATHER = new JsonReference(TOOLS.getJsonObject(0).getJsonObject("function").getJsonObject("parameters").encode());
 
     static JsonObject user(String text) {
         return new JsonObject().put("role", "user").put("content", text);
@@ -125,6 +129,90 @@ class ToolCallingApiTest {
                     .put("params", new JsonObject().put("tools", TOOLS).put("temperature", 0).put("max_tokens", 4)));
             WsClient.Result r3 = c.awaitEnd("r3");
             assertEquals("done", r3.done.getString("type"), String.valueOf(r3.error));
+        }
+    }
+
+    @Test void forcedCallsAlwaysParseAndStreamAsOpenAiDoes() throws Exception {
+        JsonObject named = new JsonObject().put("type", "function").put("function", new JsonObject().put("name", "get_weather"));
+        for (int seed = 1; seed <= 3; seed++) {
+            JsonObject body = request(new JsonArray().add(user("Weather in Oslo?"))).put("tools", TOOLS).put("tool_choice", named)
+                    .put("temperature", 1).put("seed", seed).put("max_tokens", 160);
+            JsonObject reply = post(body, 200);
+            JsonObject choice = reply.getJsonArray("choices").getJsonObject(0);
+            assertEquals("tool_calls", choice.getString("finish_reason"), reply.encode());
+            JsonObject call = choice.getJsonObject("message").getJsonArray("tool_calls").getJsonObject(0);
+            assertEquals("get_weather", call.getJsonObject("function").getString("name"));
+            assertTrue(call.getString("id").startsWith("call_"));
+            assertTrue(WEATHER.valid(call.getJsonObject("function").getString("arguments")), call.encode());
+            assertTrue(choice.getJsonObject("message").getValue("content") == null, "a call only: content null");
+        }
+        // streamed: the SSE deltas rebuild the same call as the whole reply
+        // required with parallel calls lets a tiny model go on calling until max_tokens; one call ends the reply
+        JsonObject body = request(new JsonArray().add(user("Weather in Oslo?"))).put("tools", TOOLS).put("tool_choice", "required")
+                .put("parallel_tool_calls", false).put("max_tokens", 160);
+        JsonObject whole = post(body, 200).getJsonArray("choices").getJsonObject(0).getJsonObject("message").getJsonArray("tool_calls").getJsonObject(0);
+        HttpResponse<String> sse = server.post("/v1/chat/completions", body.copy().put("stream", true).encode(), null);
+        String name = null, arguments = "", finish = null;
+        int pieces = 0;
+        for (String line : sse.body().split("\n")) {
+            if (!line.startsWith("data: {")) continue;
+            JsonObject chunk = new JsonObject(line.substring(6));
+            JsonObject c = chunk.getJsonArray("choices").getJsonObject(0);
+            if (c.getString("finish_reason") != null) finish = c.getString("finish_reason");
+            JsonArray calls = c.getJsonObject("delta").getJsonArray("tool_calls");
+            if (calls == null) continue;
+            JsonObject piece = calls.getJsonObject(0);
+            assertEquals(0, piece.getInteger("index"));
+            if (piece.getString("id") != null) {
+                assertNull(name, "name once");
+                name = piece.getJsonObject("function").getString("name");
+            }
+            arguments += piece.getJsonObject("function").getString("arguments");
+            pieces++;
+        }
+        assertEquals("tool_calls", finish);
+        assertEquals(whole.getJsonObject("function").getString("name"), name);
+        assertEquals(whole.getJsonObject("function").getString("arguments"), arguments, "greedy: stream and whole agree");
+        assertTrue(pieces > 2, "arguments in pieces: " + pieces);
+    }
+
+    @Test void webSocketCallThenToolResultOnTheSameSession() throws Exception {
+        try (WsClient c = WsClient.connect(server.vertx, server.port, "/v1/chat/ws")) {
+            assertEquals("hello", c.next().getString("type"));
+            c.send(new JsonObject().put("type", "chat").put("id", "t1").put("messages", new JsonArray().add(user("Weather in Oslo?")))
+                    .put("params", new JsonObject().put("tools", TOOLS).put("tool_choice", "required").put("parallel_tool_calls", false)
+                            .put("temperature", 0).put("max_tokens", 160)));
+            String name = null, id = null;
+            StringBuilder arguments = new StringBuilder();
+            JsonObject done;
+            String session = null;
+            while (true) {
+                JsonObject f = c.next();
+                if (f.getString("type").equals("started")) session = f.getString("session");
+                if (f.getString("type").equals("delta") && f.getJsonArray("tool_calls") != null) {
+                    JsonObject piece = f.getJsonArray("tool_calls").getJsonObject(0);
+                    if (piece.getString("id") != null) {
+                        id = piece.getString("id");
+                        name = piece.getJsonObject("function").getString("name");
+                    }
+                    arguments.append(piece.getJsonObject("function").getString("arguments"));
+                }
+                if (f.getString("type").equals("done") || f.getString("type").equals("error")) {
+                    done = f;
+                    break;
+                }
+            }
+            assertEquals("tool_calls", done.getString("finish_reason"), done.encode());
+            JsonObject call = done.getJsonArray("tool_calls").getJsonObject(0);
+            assertEquals(id, call.getString("id"));
+            assertEquals(name, call.getJsonObject("function").getString("name"));
+            assertEquals(arguments.toString(), call.getJsonObject("function").getString("arguments"));
+            c.send(new JsonObject().put("type", "chat").put("id", "t2").put("session", session).put("messages", new JsonArray()
+                    .add(new JsonObject().put("role", "tool").put("tool_call_id", id).put("content", "{\"temperature\": 7}")))
+                    .put("params", new JsonObject().put("tools", TOOLS).put("temperature", 0).put("max_tokens", 8)));
+            WsClient.Result answer = c.awaitEnd("t2");
+            assertEquals("done", answer.done.getString("type"), String.valueOf(answer.error));
+            assertTrue(answer.started.getInteger("cached_tokens") > 0, "the session's prefix, the call included, was reused");
         }
     }
 }
