@@ -92,6 +92,7 @@ export class ChatController {
           break;
         case 'delta':
           reply.content += frame.text ?? '';
+          if (frame.reasoning) reply.reasoning = (reply.reasoning ?? '') + frame.reasoning;
           if (Array.isArray(frame.tokens) && reply.tokens && reply.tokens.length < MAX_TOKENS_KEPT) reply.tokens.push(...frame.tokens);
           this.hooks.streamed(conversation);
           break;
@@ -103,7 +104,7 @@ export class ChatController {
             tokensPerSecond: frame.timings?.decode_tokens_per_s,
           };
           // The server keeps no turn for a reply cancelled before its first token; neither do we.
-          if (frame.finish_reason === 'cancelled' && reply.content === '') conversation.messages.pop();
+          if (frame.finish_reason === 'cancelled' && reply.content === '' && !reply.reasoning) conversation.messages.pop();
           finish();
           break;
         case 'error':

@@ -80,6 +80,7 @@ export class MessageList {
     const body = document.createElement('div');
     body.className = 'body';
     bubble.append(body);
+    fillReasoning(bubble, message, isStreaming);
     this.fillBody(body, message, isStreaming);
     const meta = document.createElement('div');
     meta.className = 'meta';
@@ -112,7 +113,7 @@ export class MessageList {
     } else {
       body.className = `body markdown${isStreaming ? ' streaming' : ''}`;
       renderMarkdownInto(body, message.content);
-      if (isStreaming && !message.content) body.append(thinkingDots());
+      if (isStreaming && !message.content && !message.reasoning) body.append(thinkingDots());
     }
   }
 
@@ -193,6 +194,7 @@ export class MessageList {
       } else {
         this.fillBody(body, message, true);
       }
+      fillReasoning(s.element.querySelector('.bubble'), message, true);
       this.scrollToEnd(false);
     });
   }
@@ -203,6 +205,29 @@ export class MessageList {
     const nearBottom = r.scrollHeight - r.scrollTop - r.clientHeight < 120;
     if (force || nearBottom) r.scrollTop = r.scrollHeight;
   }
+}
+
+/**
+ * A reasoning model's thinking (the server's `reasoning` deltas), folded above the answer in a <details> the reader
+ * opens: created when the first reasoning arrives, its text updated while it streams; the open/closed state the reader
+ * chose is kept.
+ */
+function fillReasoning(bubble, message, isStreaming) {
+  if (!bubble || !message.reasoning) return;
+  let details = bubble.querySelector(':scope > details.reasoning');
+  if (!details) {
+    details = document.createElement('details');
+    details.className = 'reasoning';
+    const summary = document.createElement('summary');
+    const text = document.createElement('div');
+    text.className = 'reasoning-text';
+    details.append(summary, text);
+    bubble.prepend(details);
+  }
+  const thinking = isStreaming && !message.content;
+  details.querySelector('summary').textContent = thinking ? 'Thinking…' : 'Reasoning';
+  details.classList.toggle('streaming', thinking);
+  details.querySelector('.reasoning-text').textContent = message.reasoning;
 }
 
 function iconButton(label, ariaLabel, onClick, disabled = false) {

@@ -118,6 +118,7 @@ function validConversation(c) {
 function validMessage(m) {
   const message = { role: m.role, content: m.content };
   if (m.role === 'assistant') {
+    if (typeof m.reasoning === 'string') message.reasoning = m.reasoning;
     if (Array.isArray(m.tokens)) message.tokens = m.tokens.filter(validToken);
     if (m.stats && typeof m.stats === 'object') message.stats = pickNumbers(m.stats, ['tokens', 'ttftMs', 'tokensPerSecond']);
     if (typeof m.finish === 'string') message.finish = m.finish.slice(0, 40);

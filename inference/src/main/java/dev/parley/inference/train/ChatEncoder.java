@@ -38,6 +38,20 @@ final class ChatEncoder {
 
     /** The conversation's tokens with its assistant turns learned; IllegalArgumentException when it has no assistant turn. */
     Example encode(List<Map<String, Object>> messages) {
+        return encode(messages, false);
+    }
+
+    /**
+     * The tokens of {@code prompt} followed by the assistant's {@code reply}, only the reply (and its end token) learned:
+     * an answer to score, as preference tuning compares two answers to one prompt.
+     */
+    Example encodeReply(List<Map<String, Object>> prompt, String reply) {
+        List<Map<String, Object>> messages = new ArrayList<>(prompt);
+        messages.add(Map.of("role", "assistant", "content", reply));
+        return encode(messages, true);
+    }
+
+    private Example encode(List<Map<String, Object>> messages, boolean lastTurnOnly) {
         List<Integer> tokens = new ArrayList<>();
         List<Boolean> learned = new ArrayList<>();
         String full = render(messages, false);
@@ -52,7 +66,7 @@ final class ChatEncoder {
                         + "(an earlier rendering is no prefix of a later one), so the assistant's tokens cannot be found");
             append(full.substring(done, before.length()), done == 0, tokens, learned, false);
             int replyStart = tokens.size();
-            append(through.substring(before.length()), false, tokens, learned, true);
+            append(through.substring(before.length()), false, tokens, learned, !lastTurnOnly || i == messages.size() - 1);
             // the turn ends at its end-of-generation token; what the template writes after it (a newline) is not learned
             for (int j = replyStart; j < tokens.size(); j++)
                 if (isTurnEnd(tokens.get(j))) {

@@ -155,8 +155,11 @@ public final class Llama {
         return loss;
     }
 
-    /** Backpropagates the logits gradient left in the logits buffer by {@link #loss}. */
-    private void backward(int[] tokens) {
+    /**
+     * Backpropagates the logits gradient left in the logits buffer (the array {@link #forward} returned) by {@link #loss}
+     * or by another objective, for the tokens of the last forward pass.
+     */
+    void backward(int[] tokens) {
         int n = a.n, t = a.t, D = c.dim(), KV = c.kvDim(), F = c.ffn(), H = c.heads();
         float[] dx = a.dx, dxn = a.dxn;
         Arrays.fill(dxn, 0f);

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Fine-tuning data: JSON Lines of {@code {"messages":[{"role":..,"content":..},...]}}, blank lines skipped. Every bad line
@@ -22,34 +23,45 @@ final class SftData {
     private SftData() {}
 
     static List<ChatEncoder.Example> read(Path file, ChatEncoder encoder, int context) {
+        return readLines(file, "conversations", line -> fitting(encoder.encode(messages(line)), context, "conversation"));
+    }
+
+    /**
+     * Every non-blank line of {@code file} through {@code parse}; an IllegalArgumentException from it (or any failure of
+     * the chat template, which runs inside it) becomes one naming the file and the line.
+     */
+    static <T> List<T> readLines(Path file, String what, Function<String, T> parse) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        List<ChatEncoder.Example> out = new ArrayList<>();
+        List<T> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) continue;
             String where = file + " line " + (i + 1) + ": ";
             try {
-                ChatEncoder.Example ex = encoder.encode(messages(lines.get(i)));
-                if (ex.tokens().length > context)
-                    throw new IllegalArgumentException("the conversation is " + ex.tokens().length + " tokens, the model's context "
-                            + context);
-                out.add(ex);
+                out.add(parse.apply(lines.get(i)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + e.getMessage(), e);
             } catch (RuntimeException e) { // a template that cannot render the conversation
                 throw new IllegalArgumentException(where + "the chat template cannot render it: " + e.getMessage(), e);
             }
         }
-        if (out.isEmpty()) throw new IllegalArgumentException(file + ": no conversations");
+        if (out.isEmpty()) throw new IllegalArgumentException(file + ": no " + what);
         return out;
     }
 
-    /** The messages of one line as plain data for the template. */
-    static List<Map<String, Object>> messages(String line) {
+    /** {@code ex} when it fits the model's context, else an IllegalArgumentException saying so. */
+    static ChatEncoder.Example fitting(ChatEncoder.Example ex, int context, String what) {
+        if (ex.tokens().length > context)
+            throw new IllegalArgumentException("the " + what + " is " + ex.tokens().length + " tokens, the model's context " + context);
+        return ex;
+    }
+
+    /** One line's JSON object; IllegalArgumentException for malformed JSON or another value than an object. */
+    static JsonNode object(String line) {
         JsonNode node;
         try {
             node = MAPPER.readValue(line, JsonNode.class);
@@ -57,9 +69,20 @@ final class SftData {
             String m = e.getMessage() == null ? "unreadable" : e.getMessage().lines().findFirst().orElse("unreadable").strip();
             throw new IllegalArgumentException("invalid JSON: " + m);
         }
-        JsonNode messages = node != null && node.isObject() ? node.get("messages") : null;
+        if (node == null || !node.isObject()) throw new IllegalArgumentException("expected a JSON object");
+        return node;
+    }
+
+    /** The messages of one line as plain data for the template. */
+    static List<Map<String, Object>> messages(String line) {
+        JsonNode messages = object(line).get("messages");
         if (messages == null || !messages.isArray())
             throw new IllegalArgumentException("expected {\"messages\": [{\"role\": ..., \"content\": ...}, ...]}");
+        return messages(messages);
+    }
+
+    /** A messages array as plain data for the template; every message needs a string role and content. */
+    static List<Map<String, Object>> messages(JsonNode messages) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (JsonNode m : messages.values()) {
             JsonNode role = m.isObject() ? m.get("role") : null, content = m.isObject() ? m.get("content") : null;

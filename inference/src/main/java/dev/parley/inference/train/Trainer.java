@@ -109,8 +109,7 @@ public final class Trainer {
 
     /** Writes shape, vocabulary, step, weights, AdamW moments and the loss curves (atomically replacing {@code file}). */
     public void save(Path file) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+        writeAtomically(file, out -> {
             LlamaConfig c = model.c;
             out.writeInt(MAGIC);
             for (int v : new int[] {c.vocab(), c.dim(), c.layers(), c.heads(), c.kvHeads(), c.ffn(), c.context(), step}) out.writeInt(v);
@@ -121,10 +120,17 @@ public final class Trainer {
                 writeFloats(out, p.m);
                 writeFloats(out, p.v);
             }
-            for (List<double[]> curve : List.of(trainCurve, valCurve)) {
-                out.writeInt(curve.size());
-                for (double[] pt : curve) { out.writeDouble(pt[0]); out.writeDouble(pt[1]); }
-            }
+            writeCurves(out, List.of(trainCurve, valCurve));
+        });
+    }
+
+    interface Body { void write(DataOutputStream out) throws IOException; }
+
+    /** Writes {@code file} through a temporary file moved over it, so a crash mid-write leaves the previous checkpoint. */
+    static void writeAtomically(Path file, Body body) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+            body.write(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -132,6 +138,20 @@ public final class Trainer {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    static void writeCurves(DataOutputStream out, List<List<double[]>> curves) throws IOException {
+        for (List<double[]> curve : curves) {
+            out.writeInt(curve.size());
+            for (double[] pt : curve) { out.writeDouble(pt[0]); out.writeDouble(pt[1]); }
+        }
+    }
+
+    static void readCurves(DataInputStream in, List<List<double[]>> curves) throws IOException {
+        for (List<double[]> curve : curves) {
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) curve.add(new double[] {in.readDouble(), in.readDouble()});
         }
     }
 
@@ -151,17 +171,14 @@ public final class Trainer {
             }
             Trainer tr = new Trainer(model, vocab, o, corpus);
             tr.step = v[7];
-            for (List<double[]> curve : List.of(tr.trainCurve, tr.valCurve)) {
-                int n = in.readInt();
-                for (int i = 0; i < n; i++) curve.add(new double[] {in.readDouble(), in.readDouble()});
-            }
+            readCurves(in, List.of(tr.trainCurve, tr.valCurve));
             return tr;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static void writeStrings(DataOutputStream out, String[] s) throws IOException {
+    static void writeStrings(DataOutputStream out, String[] s) throws IOException {
         out.writeInt(s.length);
         for (String x : s) {
             byte[] b = x.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -170,19 +187,19 @@ public final class Trainer {
         }
     }
 
-    private static String[] readStrings(DataInputStream in) throws IOException {
+    static String[] readStrings(DataInputStream in) throws IOException {
         String[] s = new String[in.readInt()];
         for (int i = 0; i < s.length; i++) s[i] = new String(in.readNBytes(in.readInt()), java.nio.charset.StandardCharsets.UTF_8);
         return s;
     }
 
-    private static void writeFloats(DataOutputStream out, float[] a) throws IOException {
+    static void writeFloats(DataOutputStream out, float[] a) throws IOException {
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(a.length * 4);
         buf.asFloatBuffer().put(a);
         out.write(buf.array());
     }
 
-    private static void readFloats(DataInputStream in, float[] a) throws IOException {
+    static void readFloats(DataInputStream in, float[] a) throws IOException {
         java.nio.ByteBuffer.wrap(in.readNBytes(a.length * 4)).asFloatBuffer().get(a);
     }
 }

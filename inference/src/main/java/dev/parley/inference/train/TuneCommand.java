@@ -3,8 +3,9 @@ package dev.parley.inference.train;
 import picocli.CommandLine.Command;
 
 /** {@code parley tune}: the alignment stage after {@code parley train}. */
-@Command(name = "tune", mixinStandardHelpOptions = true, subcommands = SftCommand.class,
-        description = "Fine-tune a model: supervised fine-tuning on conversations (sft), full or LoRA.")
+@Command(name = "tune", mixinStandardHelpOptions = true, subcommands = {SftCommand.class, DpoCommand.class},
+        description = "Fine-tune a model, full or LoRA: supervised fine-tuning on conversations (sft), preference optimization "
+                + "on answer pairs (dpo).")
 public final class TuneCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -4,12 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.parley.inference.cli.ParleyCli;
 import dev.parley.inference.model.Model;
-import dev.parley.inference.tensor.GgmlType;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +13,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code parley tune sft} end to end on a tiny trained base: the mask, the merged file the engine loads, bad data. */
 class SftCommandTest {
@@ -25,30 +20,13 @@ class SftCommandTest {
     static Path base;
 
     @BeforeAll static void tinyBase() {
-        String corpus = "the cat sat on the mat. the dog sat on the log. a bird sang in the tree.\n".repeat(30);
-        Trainer tr = Trainer.create(corpus, new LlamaConfig(280, 32, 1, 2, 1, 64, 64), false,
-                new Trainer.Options(4, 5, 1e-3f, 1e-4f, 1, 0.1f, 1f, 0.99f, 1, 0.1, 1));
-        while (tr.stepsDone() < 5) tr.trainStep();
-        base = dir.resolve("base.gguf");
-        GgufExport.write(tr.model(), tr.vocabulary(), GgmlType.F32, "tiny", base);
+        base = TuneCli.tinyBase(dir);
     }
 
-    private record Run(int exit, String out, String err) {}
-
-    private static Run tune(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cmd = ParleyCli.commandLine();
-        cmd.setErr(new PrintWriter(err));
-        java.io.PrintStream saved = System.out;
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(out, true));
-        try {
-            List<String> all = new ArrayList<>(List.of("tune", "sft"));
-            all.addAll(List.of(args));
-            return new Run(cmd.execute(all.toArray(String[]::new)), out.toString(), err.toString());
-        } finally {
-            System.setOut(saved);
-        }
+    private static TuneCli.Run tune(String... args) {
+        List<String> all = new ArrayList<>(List.of("tune", "sft"));
+        all.addAll(List.of(args));
+        return TuneCli.run(all.toArray(String[]::new));
     }
 
     @Test void onlyTheAssistantTurnsAndTheirEndTokenAreLearned() {
@@ -81,7 +59,7 @@ class SftCommandTest {
                 """);
         for (String rank : List.of("0", "4")) {
             Path out = dir.resolve("tuned-" + rank + ".gguf");
-            Run r = tune("--model", base.toString(), "--data", data.toString(), "--val", data.toString(), "--out", out.toString(),
+            TuneCli.Run r = tune("--model", base.toString(), "--data", data.toString(), "--val", data.toString(), "--out", out.toString(),
                     "--steps", "3", "--batch", "2", "--lora-rank", rank, "--eval-interval", "2");
             assertEquals(0, r.exit(), r.err());
             assertTrue(r.out().contains("step     3/3  loss"), r.out());
@@ -103,7 +81,7 @@ class SftCommandTest {
                 {"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}
                 {"messages":[{"role":"user","content":"the cat"}]}
                 """);
-        Run r = tune("--model", base.toString(), "--data", noReply.toString(), "--out", dir.resolve("x.gguf").toString());
+        TuneCli.Run r = tune("--model", base.toString(), "--data", noReply.toString(), "--out", dir.resolve("x.gguf").toString());
         assertEquals(2, r.exit());
         assertEquals("parley: " + noReply + " line 2: no assistant turn to learn from", r.err().strip());
         Path broken = dir.resolve("broken.jsonl");

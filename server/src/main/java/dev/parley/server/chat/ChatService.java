@@ -11,6 +11,7 @@ import dev.parley.inference.engine.RequestHandle;
 import dev.parley.inference.sampling.SamplingParams;
 import dev.parley.server.http.ServerMetrics;
 import dev.parley.server.model.ChatMessage;
+import dev.parley.server.model.ReasoningFormat;
 import dev.parley.server.model.ServingModel;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -159,6 +160,16 @@ public final class ChatService {
         } catch (RuntimeException e) {
             throw refusal(e);
         }
+    }
+
+    /**
+     * The splitter of a chat reply's thinking from its answer when the model reasons ({@code --reasoning-format}), else
+     * null. The prompt's last tokens tell whether the template already opened the thinking block for the model.
+     */
+    public ReasoningSplitter reasoningSplitter(int[] prompt) {
+        if (model.reasoningFormat() == ReasoningFormat.NONE) return null;
+        int[] tail = java.util.Arrays.copyOfRange(prompt, Math.max(0, prompt.length - 16), prompt.length);
+        return new ReasoningSplitter(ReasoningSplitter.opensThinking(model.model().tokenizer().decode(tail)));
     }
 
     /** Why the engine refused a submission, as the error the client gets. */

@@ -8,6 +8,7 @@ import dev.parley.server.ParleyServer;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.http.ApiKeys;
 import dev.parley.server.model.HfModelCache;
+import dev.parley.server.model.ReasoningFormat;
 import dev.parley.server.model.ServingModel;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -102,6 +103,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--pooling", paramLabel = "TYPE", defaultValue = "${PARLEY_POOLING}",
             description = "how /v1/embeddings pools the final hidden states: mean, cls or last; default: the model's pooling_type, "
                     + "else last (the last token's state, as decoder embedding models use) [PARLEY_POOLING]") String pooling;
+    @Option(names = "--reasoning-format", paramLabel = "FORMAT", defaultValue = "${PARLEY_REASONING_FORMAT}",
+            description = "none or deepseek: <think>...</think> at the start of a chat reply goes to reasoning_content (OpenAI) and the "
+                    + "reasoning field of delta frames; default: deepseek when the chat template or the vocabulary has <think>, "
+                    + "else none [PARLEY_REASONING_FORMAT]") String reasoningFormat;
 
     @Override public Integer call() throws Exception {
         var err = spec.commandLine().getErr();
@@ -146,15 +151,17 @@ final class ServeCommand implements Callable<Integer> {
             var options = new ServingModel.Options().engine(config.engine()).chatTemplate(template)
                     .warmUp(Duration.ofMillis(Math.round(warmup * 1000)));
             if (pooling != null) options.pooling(Pooling.parse(pooling));
+            if (reasoningFormat != null) options.reasoningFormat(ReasoningFormat.parse(reasoningFormat));
             if (builtIn) options.name(DefaultModel.NAME).description(DefaultModel.DESCRIPTION);
             served = ServingModel.load(model, options);
         } catch (RuntimeException e) {
             vertx.close();
             throw e; // the CLI's error handler prints it as one line, exit code 2
         }
-        err.printf("parley serve: loaded %s%s in %.1f s (context %d tokens, chat template: %s, embeddings: %s pooling (%s)); ready%n",
-                served.name(), warmup > 0 ? " and warmed up its kernels for " + warmup + " s" : "", (System.nanoTime() - t0) / 1e9,
-                served.contextLength(), served.formatter().templateName(), served.pooling().wireName(), served.poolingSource());
+        err.printf("parley serve: loaded %s%s in %.1f s (context %d tokens, chat template: %s, reasoning format: %s, embeddings: %s "
+                        + "pooling (%s)); ready%n", served.name(), warmup > 0 ? " and warmed up its kernels for " + warmup + " s" : "",
+                (System.nanoTime() - t0) / 1e9, served.contextLength(), served.formatter().templateName(),
+                served.reasoningFormat().wireName(), served.pooling().wireName(), served.poolingSource());
         server.serve(served);
 
         Runnable stop = () -> {

@@ -4,6 +4,7 @@ import dev.parley.inference.model.Model;
 import dev.parley.inference.template.ChatTemplate;
 import dev.parley.inference.template.DefaultTemplates;
 import dev.parley.inference.tokenizer.Tokenizer;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +20,8 @@ public final class ChatFormatter {
     private final String eos;
     private final String templateName;
     private final String templateSource;
+    /** Extra template variables of one request (chat_template_kwargs); empty for the shared formatter. */
+    private final Map<String, Object> templateKwargs;
 
     public ChatFormatter(Model model, String overrideSource) {
         this.tokenizer = model.tokenizer();
@@ -37,6 +40,25 @@ public final class ChatFormatter {
         this.template = ChatTemplate.compile(source);
         this.bos = tokenizer.bosId() >= 0 ? tokenizer.tokenText(tokenizer.bosId()) : "";
         this.eos = tokenizer.eosId() >= 0 ? tokenizer.tokenText(tokenizer.eosId()) : "";
+        this.templateKwargs = Map.of();
+    }
+
+    private ChatFormatter(ChatFormatter base, Map<String, Object> templateKwargs) {
+        this.template = base.template;
+        this.tokenizer = base.tokenizer;
+        this.bos = base.bos;
+        this.eos = base.eos;
+        this.templateName = base.templateName;
+        this.templateSource = base.templateSource;
+        this.templateKwargs = templateKwargs;
+    }
+
+    /**
+     * This formatter with extra variables for the template (a request's {@code chat_template_kwargs}, e.g. Qwen3's
+     * {@code enable_thinking}); the caller has refused names the formatter sets itself.
+     */
+    public ChatFormatter withTemplateKwargs(Map<String, Object> kwargs) {
+        return kwargs == null || kwargs.isEmpty() ? this : new ChatFormatter(this, kwargs);
     }
 
     public String templateName() { return templateName; }
@@ -58,8 +80,9 @@ public final class ChatFormatter {
         List<Map<String, Object>> data = ChatMessage.templateData(messages);
         // a TemplateException (e.g. a template's raise_exception("roles must alternate")) is the client's fault: the
         // chat service answers it as bad_request
-        String rendered = template.render(data, true, bos, eos, null,
-                tools == null || tools.isEmpty() ? Map.of() : Map.of("tools", tools));
+        Map<String, Object> variables = new HashMap<>(templateKwargs);
+        if (tools != null && !tools.isEmpty()) variables.put("tools", tools);
+        String rendered = template.render(data, true, bos, eos, null, variables);
         // the template usually writes BOS itself; adding another would double it
         boolean addSpecial = bos.isEmpty() || !rendered.startsWith(bos);
         return tokenizer.encode(rendered, addSpecial, true);

@@ -19,10 +19,12 @@ public final class ServingModel implements AutoCloseable {
     private final EngineConfig engineConfig;
     private final Pooling pooling;
     private final String poolingSource;
+    private final ReasoningFormat reasoningFormat;
 
     /** @param description what the model is, shown to users (the built-in demo model says it only continues text); or null */
     private ServingModel(String name, String description, Model model, InferenceEngine engine, ChatFormatter formatter,
-                         EngineConfig engineConfig, Pooling pooling, String poolingSource) {
+                         EngineConfig engineConfig, Pooling pooling, String poolingSource, ReasoningFormat reasoningFormat) {
+        this.reasoningFormat = reasoningFormat;
         this.pooling = pooling;
         this.poolingSource = poolingSource;
         this.name = name;
@@ -41,6 +43,7 @@ public final class ServingModel implements AutoCloseable {
         private String description;
         private Duration warmUp = Duration.ZERO;
         private Pooling pooling;
+        private ReasoningFormat reasoningFormat;
 
         public Options engine(EngineConfig value) { engine = value; return this; }
 
@@ -61,6 +64,9 @@ public final class ServingModel implements AutoCloseable {
          * else {@link #DEFAULT_POOLING}.
          */
         public Options pooling(Pooling value) { pooling = value; return this; }
+
+        /** How replies are split into reasoning and content; null (default) = as the template and vocabulary call for. */
+        public Options reasoningFormat(ReasoningFormat value) { reasoningFormat = value; return this; }
     }
 
     /**
@@ -86,7 +92,9 @@ public final class ServingModel implements AutoCloseable {
             Pooling own = Pooling.ofModel(model.file());
             Pooling pooling = options.pooling != null ? options.pooling : own != null ? own : DEFAULT_POOLING;
             String source = options.pooling != null ? "--pooling" : own != null ? "the model's pooling_type" : "default";
-            return new ServingModel(name, options.description, model, engine, formatter, options.engine, pooling, source);
+            ReasoningFormat reasoning = options.reasoningFormat != null ? options.reasoningFormat
+                    : ReasoningFormat.detect(formatter.templateSource(), model.tokenizer());
+            return new ServingModel(name, options.description, model, engine, formatter, options.engine, pooling, source, reasoning);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -107,6 +115,8 @@ public final class ServingModel implements AutoCloseable {
     /** How embeddings pool hidden states, and why ("--pooling", "the model's pooling_type" or "default"). */
     public Pooling pooling() { return pooling; }
     public String poolingSource() { return poolingSource; }
+    /** Whether chat replies are split into reasoning and content (the option, or what the template and vocabulary call for). */
+    public ReasoningFormat reasoningFormat() { return reasoningFormat; }
     public int contextLength() { return model.config().contextLength(); }
 
     /** The weights' bytes: the GGUF file, memory-mapped outside the Java heap (resident as far as it is touched). */

@@ -14,8 +14,10 @@ import dev.parley.server.chat.ErrorCode;
 import dev.parley.server.chat.GenerationRun;
 import dev.parley.server.chat.InFlight;
 import dev.parley.server.chat.Messages;
+import dev.parley.server.chat.ReasoningSplitter;
 import dev.parley.server.chat.ReplyStream;
 import dev.parley.server.chat.SamplingRequest;
+import dev.parley.server.chat.TemplateKwargs;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.http.ApiKeys;
 import dev.parley.server.http.Json;
@@ -94,10 +96,12 @@ public final class OpenAiApi {
         List<ChatMessage> messages;
         SamplingParams params;
         ToolRequest tools;
+        Map<String, Object> templateKwargs;
         int topLogprobs = -1;
         try {
             req = body(ctx, ChatCompletionRequest.class);
             messages = messages(req);
+            templateKwargs = TemplateKwargs.check(req.chatTemplateKwargs(), "chat_template_kwargs");
             tools = ToolRequest.parse(req.tools(), req.toolChoice(), req.parallelToolCalls(), "");
             if (Boolean.TRUE.equals(req.logprobs())) {
                 topLogprobs = req.topLogprobs() == null ? 0 : req.topLogprobs();
@@ -112,7 +116,7 @@ public final class OpenAiApi {
         }
         Reply reply = new ChatReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), topLogprobs,
                 ToolCallExtractor.forReply(c.model(), tools));
-        generate(ctx, c, c.chatPrompt(f -> ToolPrompt.promptTokens(f, messages, tools)),
+        generate(ctx, c, c.chatPrompt(f -> ToolPrompt.promptTokens(f.withTemplateKwargs(templateKwargs), messages, tools)),
                 ToolConstraint.of(c, tools, c.requestedConstraint(ctx.body().asString(), null)), params, reply);
     }
 
@@ -177,6 +181,7 @@ public final class OpenAiApi {
                 return;
             }
             try {
+                reply.promptReady(prompt.result());
                 reply.run = c.start(prompt.result(), params, constraint.result(), ctx.vertx().getOrCreateContext(), reply);
             } catch (ChatException e) {
                 fail(ctx, e);
@@ -296,6 +301,9 @@ public final class OpenAiApi {
             this.id = idPrefix + UUID.randomUUID().toString().replace("-", "");
         }
 
+        /** The prompt is tokenized, before the engine has it. */
+        void promptReady(int[] prompt) {}
+
         /** The first event of a stream (before any token). */
         abstract void firstChunk();
 
@@ -385,7 +393,32 @@ public final class OpenAiApi {
             this.tools = tools;
         }
 
+        /** Splits a reasoning model's thinking from its answer (set once the prompt is known); else null. */
+        private ReasoningSplitter reasoning;
+
+        @Override void promptReady(int[] prompt) {
+            reasoning = chat.reasoningSplitter(prompt);
+        }
+
         @Override public void write(String text, List<TokenLogprobs> lp) {
+            if (reasoning == null) writeAnswer(text, lp);
+            else writeSplit(reasoning.accept(text), lp);
+        }
+
+        /** Thinking as reasoning_content deltas, the answer as content (the first piece with the tokens' logprobs). */
+        private void writeSplit(List<ReasoningSplitter.Piece> pieces, List<TokenLogprobs> lp) {
+            for (ReasoningSplitter.Piece piece : pieces) {
+                switch (piece) {
+                    case ReasoningSplitter.Reasoning thinking ->
+                            write(chunk(new OpenAiFormat.Delta(null, null, null, thinking.text()), lp == null ? null : logprobs(lp), null));
+                    case ReasoningSplitter.Content answer -> writeAnswer(answer.text(), lp);
+                }
+                lp = null;
+            }
+        }
+
+        /** The answer's text: through the tool-call extractor when the request offered tools. */
+        private void writeAnswer(String text, List<TokenLogprobs> lp) {
             if (tools == null) super.write(text, lp);
             else writePieces(tools.accept(text), lp);
         }
@@ -405,8 +438,13 @@ public final class OpenAiApi {
         }
 
         @Override String endOfText(Completion c) {
+            if (reasoning != null) {
+                if (sse == null) reasoning.accept(c.text());
+                List<ReasoningSplitter.Piece> rest = reasoning.finish();
+                if (sse != null) writeSplit(rest, null);
+            }
             if (tools == null) return super.endOfText(c);
-            if (sse == null) tools.accept(c.text());
+            if (sse == null) tools.accept(answer(c));
             List<ToolCallExtractor.Piece> rest = tools.finish();
             if (sse != null) writePieces(rest, null);
             return ToolReplies.finishReason(tools, super.endOfText(c));
@@ -426,10 +464,16 @@ public final class OpenAiApi {
 
         @Override Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage) {
             OpenAiFormat.Logprobs lp = topLogprobs >= 0 ? logprobs(logprobs) : null;
-            OpenAiFormat.OutMessage message = tools == null ? new OpenAiFormat.OutMessage("assistant", c.text(), null)
+            OpenAiFormat.OutMessage message = tools == null ? new OpenAiFormat.OutMessage("assistant", answer(c), null)
                     : ToolReplies.message(tools);
+            if (reasoning != null) message = message.withReasoning(reasoning.reasoning());
             return new OpenAiFormat.ChatCompletion(id, "chat.completion", created, chat.model().name(),
                     List.of(new OpenAiFormat.Choice(0, message, lp, finishReason)), usage);
+        }
+
+        /** The reply's text without its thinking. */
+        private String answer(Completion c) {
+            return reasoning == null ? c.text() : reasoning.content();
         }
 
         private OpenAiFormat.Chunk chunk(OpenAiFormat.Delta delta, OpenAiFormat.Logprobs lp, String finishReason) {

@@ -29,7 +29,8 @@ public final class OpenAiFormat {
                                         @JsonProperty("logit_bias") Map<String, Double> logitBias,
                                         Boolean logprobs, @JsonProperty("top_logprobs") Integer topLogprobs, Integer n,
                                         Object tools, @JsonProperty("tool_choice") Object toolChoice,
-                                        @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls)
+                                        @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls,
+                                        @JsonProperty("chat_template_kwargs") Map<String, Object> chatTemplateKwargs)
             implements SamplingFields {
         /** OpenAI's newer name wins over the older one; none = up to the context. */
         @Override public Integer tokenLimit() { return maxCompletionTokens != null ? maxCompletionTokens : maxTokens; }
@@ -108,7 +109,15 @@ public final class OpenAiFormat {
 
     @Serdeable
     public record OutMessage(String role, @JsonInclude(JsonInclude.Include.ALWAYS) String content,
-                             @JsonProperty("tool_calls") List<ToolCall> toolCalls) {}
+                             @JsonProperty("tool_calls") List<ToolCall> toolCalls,
+                             @JsonProperty("reasoning_content") String reasoningContent) {
+        public OutMessage(String role, String content, List<ToolCall> toolCalls) { this(role, content, toolCalls, null); }
+
+        /** With a reasoning model's thinking (vLLM's and DeepSeek's field); null or empty = none. */
+        public OutMessage withReasoning(String reasoning) {
+            return new OutMessage(role, content, toolCalls, reasoning == null || reasoning.isEmpty() ? null : reasoning);
+        }
+    }
 
     @Serdeable
     public record Chunk(String id, String object, long created, String model,
@@ -120,8 +129,10 @@ public final class OpenAiFormat {
                               @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("finish_reason") String finishReason) {}
 
     @Serdeable
-    public record Delta(String role, String content, @JsonProperty("tool_calls") List<ToolCallChunk> toolCalls) {
-        public Delta(String role, String content) { this(role, content, null); }
+    public record Delta(String role, String content, @JsonProperty("tool_calls") List<ToolCallChunk> toolCalls,
+                        @JsonProperty("reasoning_content") String reasoningContent) {
+        public Delta(String role, String content) { this(role, content, null, null); }
+        public Delta(String role, String content, List<ToolCallChunk> toolCalls) { this(role, content, toolCalls, null); }
     }
 
     @Serdeable

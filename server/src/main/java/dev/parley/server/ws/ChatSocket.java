@@ -15,7 +15,9 @@ import dev.parley.server.chat.ErrorCode;
 import dev.parley.server.chat.GenerationRun;
 import dev.parley.server.chat.InFlight;
 import dev.parley.server.chat.Messages;
+import dev.parley.server.chat.ReasoningSplitter;
 import dev.parley.server.chat.ReplyStream;
+import dev.parley.server.chat.TemplateKwargs;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.http.Json;
 import dev.parley.server.http.ServerMetrics;
@@ -136,7 +138,7 @@ public final class ChatSocket {
             int earlier = conversation.size();
             conversation.addAll(f.messages());
             Messages.validateToolResults(conversation, i -> i < earlier ? "session history[" + i + "]" : "messages[" + (i - earlier) + "]");
-            generate(id, session, conversation, params, tools, text, received);
+            generate(id, session, conversation, params, tools, templateKwargsOf(f), text, received);
         });
     }
 
@@ -148,7 +150,8 @@ public final class ChatSocket {
             List<ChatMessage> history = session.history();
             if (history.isEmpty() || !history.getLast().role().equals("assistant"))
                 throw bad("nothing to regenerate: the session's last message is not an assistant reply");
-            generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), tools, text, received);
+            generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), tools, templateKwargsOf(f),
+                    text, received);
         });
     }
 
@@ -167,7 +170,7 @@ public final class ChatSocket {
             List<ChatMessage> conversation = new ArrayList<>(history.subList(0, k));
             conversation.add(new ChatMessage(history.get(k).role(), f.content()));
             Messages.validateToolResults(conversation, i -> "session history[" + i + "]");
-            generate(id, session, conversation, paramsOrLast(params, session), tools, text, received);
+            generate(id, session, conversation, paramsOrLast(params, session), tools, templateKwargsOf(f), text, received);
         });
     }
 
@@ -248,6 +251,10 @@ public final class ChatSocket {
     }
 
     /** The tools of a frame's params (each request offers its own; none when absent). */
+    private static Map<String, Object> templateKwargsOf(ClientFrame f) {
+        return TemplateKwargs.check(f.params() == null ? null : f.params().chatTemplateKwargs(), "params.chat_template_kwargs");
+    }
+
     private static ToolRequest toolsOf(ClientFrame f) {
         return f.params() == null ? ToolRequest.NONE : f.params().toolRequest();
     }
@@ -258,11 +265,11 @@ public final class ChatSocket {
      * a regenerate or edit without params reuses the last sampling settings, not the grammar.
      */
     private void generate(String id, Session session, List<ChatMessage> conversation, SamplingParams params, ToolRequest tools,
-                          String frame, long received) {
+                          Map<String, Object> templateKwargs, String frame, long received) {
         WsRequest req = new WsRequest(id, session, params.logprobs(), received, ToolCallExtractor.forReply(chat.model(), tools));
         inFlight.put(id, req);
         List<ChatMessage> turn = List.copyOf(conversation);
-        Future<int[]> formatted = chat.chatPrompt(f -> ToolPrompt.promptTokens(f, turn, tools));
+        Future<int[]> formatted = chat.chatPrompt(f -> ToolPrompt.promptTokens(f.withTemplateKwargs(templateKwargs), turn, tools));
         Future<TokenConstraint> constraint = ToolConstraint.of(chat, tools, chat.requestedConstraint(frame, "params"));
         Future.all(formatted, constraint).onComplete(ar -> {
             if (req.cancelled) { // cancelled (or the socket closed) while the prompt was being formatted
@@ -273,6 +280,7 @@ public final class ChatSocket {
                 if (ar.failed()) throw ar.cause();
                 int[] prompt = formatted.result();
                 req.promptTokens = prompt.length;
+                req.reasoning = chat.reasoningSplitter(prompt);
                 req.run = chat.start(prompt, params, constraint.result(), context, req);
                 session.commit(turn, params); // `started` follows when the engine admits it (WsRequest.admitted)
             } catch (Throwable e) {
@@ -380,6 +388,8 @@ public final class ChatSocket {
         final ReplyStream reply;
         /** Separates tool calls from the text when the request offered tools; else null. */
         final ToolCallExtractor tools;
+        /** Separates a reasoning model's thinking from its answer (set once the prompt is known); else null. */
+        ReasoningSplitter reasoning;
 
         WsRequest(String id, Session session, int logprobs, long receivedNanos, ToolCallExtractor tools) {
             this.id = id;
@@ -420,6 +430,24 @@ public final class ChatSocket {
         @Override public boolean closed() { return gone(); }
 
         @Override public void write(String text, List<TokenLogprobs> tokens) {
+            if (reasoning == null) writeAnswer(text, tokens);
+            else writeSplit(reasoning.accept(text), tokens);
+        }
+
+        /** Thinking as the reasoning of delta frames, the answer as their text (the first with the tokens' logprobs). */
+        private void writeSplit(List<ReasoningSplitter.Piece> pieces, List<TokenLogprobs> tokens) {
+            for (ReasoningSplitter.Piece piece : pieces) {
+                switch (piece) {
+                    case ReasoningSplitter.Reasoning thinking -> send(WsFrames.Delta.reasoning(id, thinking.text(),
+                            tokens == null ? null : tokens.stream().map(this::tokenInfo).toList()));
+                    case ReasoningSplitter.Content answer -> writeAnswer(answer.text(), tokens);
+                }
+                tokens = null;
+            }
+        }
+
+        /** The answer's text: through the tool-call extractor when the request offered tools. */
+        private void writeAnswer(String text, List<TokenLogprobs> tokens) {
             if (tools != null) {
                 writePieces(tools.accept(text), tokens);
                 return;
@@ -442,6 +470,7 @@ public final class ChatSocket {
 
         @Override public void completed(Completion c) {
             reply.finish();
+            if (reasoning != null) writeSplit(reasoning.finish(), null);
             String finishReason = ServerMetrics.wireName(c.finishReason());
             List<ToolCall> calls = null;
             if (tools != null) {

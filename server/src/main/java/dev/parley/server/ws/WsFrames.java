@@ -12,6 +12,7 @@ import dev.parley.server.tools.ToolCallChunk;
 import dev.parley.server.tools.ToolRequest;
 import io.micronaut.serde.annotation.Serdeable;
 import java.util.List;
+import java.util.Map;
 
 /** The WebSocket protocol's frames (server/PROTOCOL.md). Field names are fixed: apps and external checks rely on them. */
 public final class WsFrames {
@@ -34,7 +35,8 @@ public final class WsFrames {
                              @JsonProperty("frequency_penalty") Double frequencyPenalty,
                              @JsonProperty("ignore_eos") Boolean ignoreEos, Integer logprobs,
                              Object tools, @JsonProperty("tool_choice") Object toolChoice,
-                             @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls) {
+                             @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls,
+                             @JsonProperty("chat_template_kwargs") Map<String, Object> chatTemplateKwargs) {
 
         /** Validated settings; an invalid value is a bad_request naming the field (SamplingParams' own messages). */
         public SamplingParams toSamplingParams() {
@@ -46,7 +48,8 @@ public final class WsFrames {
         }
 
         static SamplingParams defaults() {
-            return new ChatParams(null, null, null, null, null, null, null, null, null, null, null, null, null, null).toSamplingParams();
+            return new ChatParams(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
+                    .toSamplingParams();
         }
 
         /** The request's tools as OpenAI's fields spell them (checked; none when absent). */
@@ -70,14 +73,19 @@ public final class WsFrames {
 
     /**
      * {@code tokens} is present only when the request asked for logprobs; {@code tool_calls} only with pieces of tool
-     * calls (then {@code text} is empty), shaped as OpenAI's stream deltas.
+     * calls (then {@code text} is empty), shaped as OpenAI's stream deltas; {@code reasoning} only with a reasoning
+     * model's thinking (then {@code text} is empty).
      */
     @Serdeable
     public record Delta(String type, String id, @JsonInclude(JsonInclude.Include.ALWAYS) String text, List<TokenInfo> tokens,
-                        @JsonProperty("tool_calls") List<ToolCallChunk> toolCalls) {
-        public Delta(String id, String text, List<TokenInfo> tokens) { this("delta", id, text, tokens, null); }
+                        @JsonProperty("tool_calls") List<ToolCallChunk> toolCalls, String reasoning) {
+        public Delta(String id, String text, List<TokenInfo> tokens) { this("delta", id, text, tokens, null, null); }
 
-        public Delta(String id, ToolCallChunk piece) { this("delta", id, "", null, List.of(piece)); }
+        public Delta(String id, ToolCallChunk piece) { this("delta", id, "", null, List.of(piece), null); }
+
+        static Delta reasoning(String id, String reasoning, List<TokenInfo> tokens) {
+            return new Delta("delta", id, "", tokens, null, reasoning);
+        }
     }
 
     @Serdeable

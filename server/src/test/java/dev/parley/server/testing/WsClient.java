@@ -62,7 +62,12 @@ public final class WsClient implements AutoCloseable {
             }
             switch (f.getString("type")) {
                 case "started" -> r.started = f;
-                case "delta" -> { r.deltas++; r.text.append(f.getString("text")); r.lastDelta = f; }
+                case "delta" -> {
+                    r.deltas++;
+                    r.text.append(f.getString("text"));
+                    if (f.getString("reasoning") != null) r.reasoning.append(f.getString("reasoning"));
+                    r.lastDelta = f;
+                }
                 case "done" -> { r.done = f; return r; }
                 case "error" -> { r.error = f; return r; }
                 default -> throw new AssertionError("unexpected frame " + f);
@@ -74,6 +79,8 @@ public final class WsClient implements AutoCloseable {
         public JsonObject started, done, error, lastDelta;
         public int deltas;
         public final StringBuilder text = new StringBuilder();
+        /** A reasoning model's thinking, from the deltas' reasoning field. */
+        public final StringBuilder reasoning = new StringBuilder();
         public final StringBuilder others = new StringBuilder();
     }
 
