@@ -1,5 +1,12 @@
 package dev.parley.inference.cli;
 
+import dev.parley.inference.constrain.CompiledGrammar;
+import dev.parley.inference.constrain.Grammar;
+import dev.parley.inference.constrain.GrammarException;
+import dev.parley.inference.constrain.Grammars;
+import dev.parley.inference.constrain.TokenConstraint;
+import dev.parley.inference.constrain.TokenMatcher;
+import dev.parley.inference.constrain.TokenVocabulary;
 import dev.parley.inference.forge.SyntheticModel;
 import dev.parley.inference.kv.KvFormat;
 import dev.parley.inference.kv.PagedKvCache;
@@ -11,6 +18,7 @@ import dev.parley.inference.model.Model;
 import dev.parley.inference.model.ModelWeights;
 import dev.parley.inference.model.Parallel;
 import dev.parley.inference.model.Transformer;
+import dev.parley.inference.sampling.Sampler;
 import dev.parley.inference.tensor.GgmlType;
 import dev.parley.inference.tensor.QuantizedActivation;
 import dev.parley.inference.tensor.Simd;
@@ -18,7 +26,10 @@ import dev.parley.inference.tensor.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.io.IOException;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -67,6 +78,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--kv", paramLabel = "FORMAT", defaultValue = "F32",
             description = "KV cache format, F32 (the engine's default) or F16") KvFormat kvFormat;
     @Option(names = "--json", description = "print one JSON object instead of text") boolean json;
+    @Option(names = "--json-schema", paramLabel = "FILE",
+            description = "also time decode under this JSON Schema: each sequence masks its logits to the tokens its matcher "
+            + "allows, takes the best one and advances (a finished document starts the next); rounds alternate with the "
+            + "unconstrained ones and each starts with a cold mask cache") Path jsonSchema;
 
     @Override public Integer call() {
         if (threads != null) {
@@ -82,6 +97,7 @@ final class BenchCommand implements Callable<Integer> {
             for (GgmlType t : synthetic) kernels(t);
             return 0;
         }
+        Grammar grammar = jsonSchema == null ? null : schemaGrammar(jsonSchema); // refused before the model loads
         try (Model m = Model.load(model.resolve())) {
             Transformer tf = m.transformer(mode);
             List<MemorySegment> weights = matrices(m.weights());
@@ -93,8 +109,23 @@ final class BenchCommand implements Callable<Integer> {
             double prefill = prefill(m, tf, prompt);
             if (!json) System.out.printf("prefill: %d tokens in chunks of %d: %.1f tok/s%n", prompt, chunk, prefill);
             Map<Integer, Double> decode = new TreeMap<>();
+            Map<Integer, Double> constrainedDecode = new TreeMap<>();
+            Map<Integer, Double> maskHitRate = new TreeMap<>();
+            Map<Integer, Double> warmDecode = new TreeMap<>();
+            Map<Integer, Double> warmHitRate = new TreeMap<>();
+            TokenVocabulary vocabulary = grammar == null ? null : TokenVocabulary.of(m.tokenizer());
+            CompiledGrammar compiled = grammar == null ? null : grammar.compile();
             for (int b : IntStream.concat(IntStream.of(1, parallel), Arrays.stream(batches)).distinct().toArray()) {
-                decode.put(b, decode(m, tf, b, steps, warm));
+                if (compiled == null) {
+                    decode.put(b, decode(m, tf, b, steps, warm, null, rounds, WARM_UP_NANOS));
+                } else {
+                    double[][] pair = decodePair(m, tf, b, steps, warm, compiled, vocabulary);
+                    decode.put(b, median(pair[0]));
+                    constrainedDecode.put(b, median(pair[1]));
+                    maskHitRate.put(b, median(pair[2]));
+                    warmDecode.put(b, median(pair[3]));
+                    warmHitRate.put(b, pair[4][rounds - 1]);
+                }
             }
             // probed last, right after the decode runs it is compared with, over the same weights
             double bandwidth = readBandwidth(weights, Parallel.threads());
@@ -115,11 +146,30 @@ final class BenchCommand implements Callable<Integer> {
                 Map<String, Object> byBatch = new LinkedHashMap<>();
                 decode.forEach((b, v) -> byBatch.put(Integer.toString(b), round(v)));
                 r.put("aggregate_decode_by_batch", byBatch);
+                if (compiled != null) {
+                    r.put("json_schema", jsonSchema.toString());
+                    Map<String, Object> constrained = new LinkedHashMap<>();
+                    constrainedDecode.forEach((b, v) -> constrained.put(Integer.toString(b), round(v)));
+                    r.put("constrained_decode_by_batch", constrained);
+                    Map<String, Object> hits = new LinkedHashMap<>();
+                    maskHitRate.forEach((b, v) -> hits.put(Integer.toString(b), Math.round(v * 1000) / 1000.0));
+                    r.put("mask_cache_hit_rate_by_batch", hits);
+                    Map<String, Object> warmed = new LinkedHashMap<>();
+                    warmDecode.forEach((b, v) -> warmed.put(Integer.toString(b), round(v)));
+                    r.put("warm_cache_constrained_decode_by_batch", warmed);
+                    Map<String, Object> warmHits = new LinkedHashMap<>();
+                    warmHitRate.forEach((b, v) -> warmHits.put(Integer.toString(b), Math.round(v * 1000) / 1000.0));
+                    r.put("warm_cache_hit_rate_by_batch", warmHits);
+                }
                 System.out.println(Json.write(r));
             } else {
                 decode.forEach((b, v) -> System.out.printf("decode batch %d: %.1f tok/s aggregate (%.1f per sequence); weight "
                         + "bytes/s ÷ bandwidth = %.2f%n",
                         b, v, v / b, v / b * stepBytes / bandwidth));
+                constrainedDecode.forEach((b, v) -> System.out.printf("decode batch %d under %s, cold mask cache: %.1f tok/s aggregate, "
+                        + "%.1f%% of unconstrained, hit rate %.1f%%; warm cache: %.1f tok/s, %.1f%%, hit rate %.1f%%%n", b, jsonSchema, v,
+                        100 * v / decode.get(b), 100 * maskHitRate.get(b), warmDecode.get(b), 100 * warmDecode.get(b) / decode.get(b),
+                        100 * warmHitRate.get(b)));
                 System.out.printf("read bandwidth (streaming sum over the weights, %d threads): %.2f GB/s%n", Parallel.threads(),
                         bandwidth / 1e9);
             }
@@ -230,11 +280,51 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    private static Grammar schemaGrammar(Path file) {
+        try {
+            return Grammars.jsonSchema(Files.readString(file));
+        } catch (IOException e) {
+            throw new CliErrors.UsageException("cannot read --json-schema " + file + ": " + e.getMessage());
+        } catch (GrammarException e) {
+            throw new CliErrors.UsageException("--json-schema " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Unconstrained and constrained decode of b sequences, rounds alternating so drift in the machine's speed hits
+     * all alike: per round {aggregate tok/s unconstrained, constrained with a cold mask cache (a fresh one each round:
+     * the first request of a new schema), its cache hit rate, constrained with a warm cache (one constraint shared by
+     * every round, as a server shares a cached schema between requests), its cumulative hit rate}.
+     */
+    private double[][] decodePair(Model m, Transformer tf, int b, int steps, int warm, CompiledGrammar grammar,
+                                  TokenVocabulary vocabulary) {
+        double[][] out = new double[5][rounds];
+        TokenConstraint shared = new TokenConstraint(grammar, vocabulary);
+        // the first runs warm the JIT up for both paths; then one timed round of each at a time
+        decode(m, tf, b, steps, warm, null, 1, WARM_UP_NANOS);
+        decode(m, tf, b, steps, warm, shared, 1, WARM_UP_NANOS);
+        for (int r = 0; r < rounds; r++) {
+            out[0][r] = decode(m, tf, b, steps, warm, null, 1, 0);
+            TokenConstraint cold = new TokenConstraint(grammar, vocabulary);
+            out[1][r] = decode(m, tf, b, steps, warm, cold, 1, 0);
+            out[2][r] = cold.cacheStats().hitRate();
+            out[3][r] = decode(m, tf, b, steps, warm, shared, 1, 0);
+            out[4][r] = shared.cacheStats().hitRate();
+        }
+        return out;
+    }
+
     /**
      * Median aggregate tokens/s of {@code rounds} runs of b sequences decoding together, each with its own blocks:
-     * a short distinct prompt each, {@code warm} untimed steps, then {@code steps} timed ones; one untimed run first.
+     * a short distinct prompt each, {@code warm} untimed steps, then {@code steps} timed ones; untimed runs first,
+     * at least one and for at least {@code warmUpNanos}.
+     * With a constraint, each sequence's next token is the best one its matcher allows (the engine's mask, then the
+     * greedy pick), and the matcher advances on it.
      */
-    private double decode(Model m, Transformer tf, int b, int steps, int warm) {
+    private double decode(Model m, Transformer tf, int b, int steps, int warm, TokenConstraint constraint, int rounds,
+                          long warmUpNanos) {
+        TokenMatcher[] matchers = new TokenMatcher[b];
+        long[] mask = new long[(m.config().vocabSize() + 63) >>> 6];
         int bs = 16, start = 4, perSeq = (start + warm + steps) / bs + 2;
         int[][] tables = new int[b][perSeq];
         for (int s = 0; s < b; s++) for (int i = 0; i < perSeq; i++) tables[s][i] = s * perSeq + i;
@@ -242,14 +332,15 @@ final class BenchCommand implements Callable<Integer> {
         Batch batch = new Batch();
         double[] rates = new double[rounds];
         try (PagedKvCache kv = new PagedKvCache(m.config().kvShape(), kvFormat, bs, b * perSeq)) {
-            long warmUntil = System.nanoTime() + WARM_UP_NANOS;
+            long warmUntil = System.nanoTime() + warmUpNanos;
             for (int round = -1; round < rounds; round++) { // round -1 warms the JIT up; each rewrites the same positions
                 if (round == 0 && System.nanoTime() < warmUntil) round = -1;
                 int[] next = new int[b];
                 for (int s = 0; s < b; s++) {
                     batch.clear();
                     for (int p = 0; p < start; p++) batch.add(1 + (s * 7 + p) % (m.config().vocabSize() - 1), p, tables[s], p == start - 1);
-                    next[s] = argmax(tf.forward(batch, kv, buf)[0]);
+                    if (constraint != null) matchers[s] = constraint.newMatcher();
+                    next[s] = pick(tf.forward(batch, kv, buf)[0], constraint, matchers, s, mask);
                 }
                 long t0 = 0;
                 for (int step = 0; step < warm + steps; step++) {
@@ -257,12 +348,25 @@ final class BenchCommand implements Callable<Integer> {
                     batch.clear();
                     for (int s = 0; s < b; s++) batch.add(next[s], start + step, tables[s], true);
                     float[][] logits = tf.forward(batch, kv, buf);
-                    for (int s = 0; s < b; s++) next[s] = argmax(logits[s]);
+                    for (int s = 0; s < b; s++) next[s] = pick(logits[s], constraint, matchers, s, mask);
                 }
                 if (round >= 0) rates[round] = (double) b * steps / ((System.nanoTime() - t0) / 1e9);
             }
         }
         return median(rates);
+    }
+
+    /** The greedy next token, within what sequence s's matcher allows when there is a constraint. */
+    private static int pick(float[] logits, TokenConstraint constraint, TokenMatcher[] matchers, int s, long[] mask) {
+        if (constraint == null) return argmax(logits);
+        TokenMatcher matcher = matchers[s];
+        matcher.allowedTokens(mask);
+        Arrays.fill(mask, matcher.maskWords(), mask.length, 0L);
+        Sampler.keepOnlyAllowed(logits, mask);
+        int token = argmax(logits);
+        matcher.accept(token);
+        if (matcher.hasEnded() || matcher.isComplete() && !matcher.canContinue()) matchers[s] = constraint.newMatcher();
+        return token;
     }
 
     private static int argmax(float[] x) {

@@ -102,4 +102,27 @@ class ForgeAndBenchTest {
         assertEquals(FloatVector.SPECIES_PREFERRED.vectorBitSize(), vector.get("jvm_preferred_bits").getIntValue(), r.out());
         assertEquals(vector.get("bits").getIntValue() / 32, vector.get("float_lanes").getIntValue(), r.out());
     }
+
+    @Test
+    void benchTimesDecodeUnderAJsonSchemaAndRefusesABadOne() throws Exception {
+        Path a = tmp.resolve("c.gguf");
+        assertEquals(0, forge(a, "Q8_0").exit());
+        Path schema = tmp.resolve("s.json");
+        Files.writeString(schema, "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"maxLength\":3}},"
+                + "\"required\":[\"a\"],\"additionalProperties\":false}");
+        CliTest.Run r = CliTest.run("bench", "--model", a.toString(), "--prompt-tokens", "8", "--gen-tokens", "12", "--rounds", "1",
+                "--json-schema", schema.toString(), "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode j = TestJson.parse(r.out());
+        assertTrue(j.get("constrained_decode_by_batch").get("1").getDoubleValue() > 0, r.out());
+        assertTrue(j.get("warm_cache_constrained_decode_by_batch").get("1").getDoubleValue() > 0, r.out());
+        double cold = j.get("mask_cache_hit_rate_by_batch").get("1").getDoubleValue();
+        double warm = j.get("warm_cache_hit_rate_by_batch").get("1").getDoubleValue();
+        assertTrue(cold >= 0 && cold < 1 && warm > cold && warm <= 1, r.out());
+
+        Files.writeString(schema, "{\"type\":\"integer\",\"minimum\":0}");
+        r = CliTest.run("bench", "--model", a.toString(), "--json-schema", schema.toString());
+        assertEquals(2, r.exit(), r.out());
+        assertTrue(r.err().contains("minimum"), r.err());
+    }
 }
