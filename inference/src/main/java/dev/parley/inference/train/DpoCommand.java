@@ -67,6 +67,13 @@ final class DpoCommand implements Callable<Integer> {
 
     static String format(DpoLoss.Stats s) {
         return String.format("loss %.4f  acc %5.1f%%  rewards chosen %+.3f rejected %+.3f margin %+.3f  KL %.4f  (likelihood acc %5.1f%%)",
-                s.loss(), 100 * s.accuracy(), s.chosenReward(), s.rejectedReward(), s.margin(), s.kl(), 100 * s.likelihoodAccuracy());
+                s.loss(), 100 * s.accuracy(), shown(s.chosenReward()), shown(s.rejectedReward()), shown(s.margin()), s.kl(),
+                100 * s.likelihoodAccuracy());
+    }
+
+    /** A reward that rounds to zero at the printed precision prints as +0.000: LoRA with B = 0 moves log-probabilities by
+     *  ~1e-7, which would otherwise print as a misleading -0.000 before training has changed anything. */
+    private static double shown(double reward) {
+        return Math.abs(reward) < 5e-4 ? 0.0 : reward;
     }
 }
