@@ -81,7 +81,9 @@ class ChatUiTest {
         assertEquals(1, replies.size());
         assertFalse(replies.getFirst().isBlank(), "the reply has text");
         @SuppressWarnings("unchecked") List<Long> lengths = (List<Long>) browser.js("return window.__lengths");
-        assertTrue(lengths.stream().filter(n -> n > 0).count() >= 3, "the reply grew in several steps: " + lengths);
+        // At least one partial reply on screen before the whole one: how many steps the page shows depends on how many
+        // deltas arrive between two renders (a full CI run once gave [0, 71, 173]), so more is not required.
+        assertTrue(lengths.stream().filter(n -> n > 0).count() >= 2, "the reply grew in several steps: " + lengths);
         String stats = page.lastStats();
         assertTrue(stats.matches(".*\\d+ tokens? · first token [\\d.]+ ms.*"), stats);
         assertEquals("Once upon a time", page.conversations().getFirst().findElement(By.cssSelector(".conversation-open")).getText());
