@@ -69,6 +69,7 @@ final class EvalCommand implements Callable<Integer> {
                 loss = String.format("%.4f", r.loss());
             }
             System.out.println("| model | sampling | prompts | ends its turn | satisfies every rule | corpus validation loss (nats/token) |");
+            System.out.println("| --- | --- | --- | --- | --- | --- |");
             System.out.printf("| %s | %s | %d | %.1f%% | %.1f%% | %s |%n", model.getFileName(), sampling, n, 100.0 * ended / n,
                     100.0 * passing / n, loss.isEmpty() ? "-" : loss);
         }
