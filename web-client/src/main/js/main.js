@@ -155,7 +155,7 @@ function showHello(hello) {
   $('model-name').textContent = hello.model;
   $('model-context').textContent = `${Number(hello.context_length).toLocaleString()} ctx`;
   $('model-name').title = hello.server ?? '';
-  // the built-in demo model says what it is: it continues text and does not follow instructions
+  // the built-in demo model says what it is: a tiny model that answers in the Bible's words and knows nothing else
   const about = $('model-description');
   about.textContent = hello.description ?? '';
   about.hidden = !hello.description;

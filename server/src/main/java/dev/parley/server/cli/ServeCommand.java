@@ -39,8 +39,9 @@ final class ServeCommand implements Callable<Integer> {
                     + "environment variable overrides it")
     Path config; // read by ConfigFile before parsing; kept here so picocli accepts and documents it
     @Option(names = "--model", paramLabel = "PATH", defaultValue = "${PARLEY_MODEL}",
-            description = "GGUF model file, or hf:OWNER/REPO/FILE.gguf (downloaded once into the cache, verified); without it, the "
-                    + "built-in demo model (a tiny Llama trained by Parley on the King James Bible) [PARLEY_MODEL]") String modelRef;
+            description = "GGUF model file, or hf:OWNER/REPO/FILE.gguf (downloaded once into the cache, verified); or a built-in model's "
+                    + "name (parley-kjv-chat, parley-kjv); without it, the built-in demo chat model parley-kjv-chat (a tiny Llama trained "
+                    + "and tuned by Parley on the King James Bible) [PARLEY_MODEL]") String modelRef;
     @Mixin HfOptions hf;
     @Option(names = "--host", paramLabel = "H", defaultValue = "${PARLEY_HOST:-" + ServerConfig.DEFAULT_HOST + "}",
             description = "address to bind; 0.0.0.0 for every interface (default ${DEFAULT-VALUE}) [PARLEY_HOST]") String host;
@@ -112,10 +113,10 @@ final class ServeCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         Path model = modelRef == null ? null
                 : modelRef.startsWith(HfModelCache.PREFIX) ? hf.cache(System.err).resolve(HfModelCache.Ref.parse(modelRef)) : Path.of(modelRef);
-        boolean builtIn = model == null;
-        if (builtIn) {
-            model = DefaultModel.path();
-            err.println("parley serve: no --model given; serving the built-in " + DefaultModel.DESCRIPTION);
+        DefaultModel.BuiltIn builtIn = model == null ? DefaultModel.CHAT : Files.exists(model) ? null : DefaultModel.named(modelRef);
+        if (builtIn != null) {
+            if (model == null) err.println("parley serve: no --model given; serving the built-in " + builtIn.description());
+            model = builtIn.path();
         }
         if (!Files.isRegularFile(model)) {
             err.println("parley serve: model file not found: " + model);
@@ -152,7 +153,7 @@ final class ServeCommand implements Callable<Integer> {
                     .warmUp(Duration.ofMillis(Math.round(warmup * 1000)));
             if (pooling != null) options.pooling(Pooling.parse(pooling));
             if (reasoningFormat != null) options.reasoningFormat(ReasoningFormat.parse(reasoningFormat));
-            if (builtIn) options.name(DefaultModel.NAME).description(DefaultModel.DESCRIPTION);
+            if (builtIn != null) options.name(builtIn.name()).description(builtIn.description());
             served = ServingModel.load(model, options);
         } catch (RuntimeException e) {
             vertx.close();

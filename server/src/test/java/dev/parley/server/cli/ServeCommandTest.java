@@ -48,7 +48,7 @@ class ServeCommandTest {
             assertTrue(Files.readString(log).contains("warmed up its kernels for 2.0 s"), Files.readString(log));
             String models = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(models.contains("parley-kjv"), models);
+            assertTrue(models.contains("\"parley-kjv-chat\""), models);
         } finally {
             p.destroy(); // SIGTERM: graceful shutdown
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits after SIGTERM");

@@ -10,16 +10,16 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
-/** With the built-in model (`parley serve` without --model) the page says what it is: a demo that only continues text. */
+/** With the built-in model (`parley serve` without --model) the page says what it is: a tiny demo that answers in the Bible's words. */
 class DemoModelNoticeTest {
-    @Test void builtInModelIsIntroducedAsATextContinuingDemo() {
+    @Test void builtInModelIsIntroducedAsATinyBibleWordsDemo() {
         Browser.requireChromium();
         try (TestServer server = TestServer.startBuiltIn(ServerConfig.forTests()); Browser browser = Browser.open(1200, 800)) {
             new ChatPage(browser, server.url("/")).open(ChatUiTest.SHORT_REPLIES);
-            assertEquals("parley-kjv", browser.driver.findElement(By.id("model-name")).getText());
+            assertEquals("parley-kjv-chat", browser.driver.findElement(By.id("model-name")).getText());
             WebElement notice = browser.driver.findElement(By.id("model-description"));
             browser.await(Duration.ofSeconds(10)).until(d -> notice.isDisplayed());
-            assertTrue(notice.getText().contains("does not follow instructions"), notice.getText());
+            assertTrue(notice.getText().contains("does not follow other instructions"), notice.getText());
             assertTrue(notice.getText().contains("King James Bible"), notice.getText());
         }
     }
