@@ -108,10 +108,10 @@ final class ServeCommand implements Callable<Integer> {
                     + "reasoning field of delta frames; default: deepseek when the chat template or the vocabulary has <think>, "
                     + "else none [PARLEY_REASONING_FORMAT]") String reasoningFormat;
 
-    @Option(names = "--lora", paramLabel = "NAME=ADAPTER.gguf",
+    @Option(names = "--lora", paramLabel = "NAME=ADAPTER.gguf", split = ",",
             description = "also serve a LoRA adapter (llama.cpp's adapter GGUF, e.g. from tune sft --adapter-out) as the model NAME: "
                     + "requests pick it by OpenAI's model field or the WebSocket's params.adapter, and sequences of every adapter and "
-                    + "the base share each batched step; repeatable") List<String> loras;
+                    + "the base share each batched step; repeatable (or comma-separated, as in a --config file)") List<String> loras;
 
     @Override public Integer call() throws Exception {
         var err = spec.commandLine().getErr();
