@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -80,7 +81,8 @@ final class Q8_0Matrix extends WeightMatrix {
     float vectorDot(int row, QuantizedActivation x) {
         checkActivation(x);
         if (BATCH_INVARIANT) return dotFolded(rowOffset(row), x.scaled, 0);
-        return LANES == 16 ? dotInt16(rowOffset(row), x.q16, x.d) : dotPerBlock(rowOffset(row), x.scaled);
+        if (LANES == 16) return dotInt16(rowOffset(row), x.q16, x.d);
+        return PAIR_SUM ? dotInt16Pairs(rowOffset(row), x.q16, x.d) : dotPerBlock(rowOffset(row), x.scaled);
     }
 
     /**
@@ -98,6 +100,38 @@ final class Q8_0Matrix extends WeightMatrix {
             ShortVector p = w0.mul(ShortVector.fromArray(SHORTS, qx, xi)).add(w1.mul(ShortVector.fromArray(SHORTS, qx, xi + 16)));
             float scale = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off)) * dx[b];
             acc = ((FloatVector) p.convertShape(VectorOperators.S2F, FLOATS, 0)).fma(FloatVector.broadcast(FLOATS, scale), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    static final boolean PAIR_SUM = !Boolean.getBoolean("parley.q8-f32");
+
+    /**
+     * 8 or 4 lanes: int16 products of weight and activation quants over the full width (twice the float lanes), two
+     * products added in int16 (|sum| &lt;= 2 * 128 * 127 fits), adjacent int16 lanes summed into int lanes through a
+     * reinterpretation and shifts (a short-to-int conversion of the upper half stalls at 256 bits; the shorter
+     * {@code (v + (v << 16)) >> 16} overflows when both halves are near their maximum), one conversion and one FMA with
+     * dw * dx per block.
+     */
+    private float dotInt16Pairs(long base, short[] qx, float[] dx) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        int step = PAIRED_SHORTS.length();
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) b * BLOCK_BYTES;
+            int xi = 32 * b;
+            IntVector sums = IntVector.zero(INTS);
+            for (int g = 0; g < 32; g += 2 * step) {
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(PAIRED_BYTES, data, off + QUANTS + g, LE)
+                        .convertShape(VectorOperators.B2S, PAIRED_SHORTS, 0);
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(PAIRED_BYTES, data, off + QUANTS + g + step, LE)
+                        .convertShape(VectorOperators.B2S, PAIRED_SHORTS, 0);
+                IntVector pairs = w0.mul(ShortVector.fromArray(PAIRED_SHORTS, qx, xi + g))
+                        .add(w1.mul(ShortVector.fromArray(PAIRED_SHORTS, qx, xi + g + step))).reinterpretAsInts();
+                sums = sums.add(pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                        .add(pairs.lanewise(VectorOperators.ASHR, 16));
+            }
+            float scale = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off)) * dx[b];
+            acc = ((FloatVector) sums.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS, scale), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
