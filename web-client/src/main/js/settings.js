@@ -10,6 +10,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
   seed: '',            // blank = a random seed per request
   ignoreEos: false,    // keep generating past the end-of-text token, up to max tokens
   logprobs: 5,         // alternatives per token for the inspector (the server allows up to 20)
+  answers: 1,          // replies to each message shown side by side (the server's params.n; 1-4 here)
   apiKey: '',
   theme: 'system',     // 'system' | 'light' | 'dark'
   inspector: false,
@@ -43,6 +44,7 @@ export function normalize(s) {
     seed: /^\d+$/.test(seed) ? seed : '',
     ignoreEos: Boolean(s.ignoreEos),
     logprobs: Math.round(number(s.logprobs, DEFAULT_SETTINGS.logprobs, 0, 20)),
+    answers: Math.round(number(s.answers, DEFAULT_SETTINGS.answers, 1, 4)),
     apiKey: String(s.apiKey ?? '').trim(),
     theme: ['light', 'dark'].includes(s.theme) ? s.theme : 'system',
     inspector: Boolean(s.inspector),
@@ -59,5 +61,6 @@ export function chatParams(s) {
   if (s.seed !== '') params.seed = Number(s.seed);
   if (s.ignoreEos) params.ignore_eos = true;
   if (s.logprobs > 0) params.logprobs = s.logprobs;
+  if (s.answers > 1) params.n = s.answers;
   return params;
 }
