@@ -12,6 +12,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
   logprobs: 5,         // alternatives per token for the inspector (the server allows up to 20)
   answers: 1,          // replies to each message shown side by side (the server's params.n; 1-4 here)
   apiKey: '',
+  adapter: '',         // LoRA adapter the server serves (params.adapter); '' = the base model
   theme: 'system',     // 'system' | 'light' | 'dark'
   inspector: false,
 });
@@ -46,6 +47,7 @@ export function normalize(s) {
     logprobs: Math.round(number(s.logprobs, DEFAULT_SETTINGS.logprobs, 0, 20)),
     answers: Math.round(number(s.answers, DEFAULT_SETTINGS.answers, 1, 4)),
     apiKey: String(s.apiKey ?? '').trim(),
+    adapter: String(s.adapter ?? ''),
     theme: ['light', 'dark'].includes(s.theme) ? s.theme : 'system',
     inspector: Boolean(s.inspector),
   };
@@ -62,5 +64,7 @@ export function chatParams(s) {
   if (s.ignoreEos) params.ignore_eos = true;
   if (s.logprobs > 0) params.logprobs = s.logprobs;
   if (s.answers > 1) params.n = s.answers;
+  // always sent ('' = the base), so switching back to the base also switches a session that used an adapter
+  if (s.adapter !== undefined) params.adapter = s.adapter;
   return params;
 }

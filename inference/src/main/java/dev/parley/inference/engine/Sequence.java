@@ -2,6 +2,7 @@ package dev.parley.inference.engine;
 
 import dev.parley.inference.constrain.TokenMatcher;
 import dev.parley.inference.kv.BlockTable;
+import dev.parley.inference.model.LoraAdapter;
 import dev.parley.inference.model.Model;
 import dev.parley.inference.sampling.Sampler;
 import dev.parley.inference.sampling.StopMatcher;
@@ -36,6 +37,8 @@ final class Sequence implements RequestHandle {
     private final int maxTokens;
     /** An embedding request's pooling of hidden states (it samples nothing); null for a generation. */
     private final Pooler pooler;
+    /** The LoRA adapter the sequence is computed with; null = the base model. */
+    private final LoraAdapter adapter;
     private final long submitNanos;
     /** The listeners of the other answers of an n-choice request, until the prompt is computed and they fork. */
     private List<GenerationListener> pendingChoices;
@@ -50,7 +53,7 @@ final class Sequence implements RequestHandle {
     /** The constraint's state for this output; null when the request is unconstrained. */
     private TokenMatcher matcher;
     private boolean started;
-    private final BlockTable table = new BlockTable();
+    private final BlockTable table;
     /** The prompt, then the sampled tokens. */
     private int[] tokens;
     private int generatedCount;
@@ -68,17 +71,18 @@ final class Sequence implements RequestHandle {
 
     /** With a {@code pooler}: an embedding request, which ends when its last prompt token is computed. */
     Sequence(long id, GenerationRequest request, GenerationListener listener, Consumer<Sequence> onCancel, Pooler pooler) {
-        this(id, request, java.util.Collections.singletonList(listener), onCancel, pooler);
+        this(id, request, java.util.Collections.singletonList(listener), onCancel, pooler, null);
     }
 
-    /** A generation with one answer per listener: {@code choices.get(0)} is this sequence's, the others fork from it. */
-    Sequence(long id, GenerationRequest request, List<? extends GenerationListener> choices, Consumer<Sequence> onCancel) {
-        this(id, request, choices, onCancel, null);
-    }
-
-    private Sequence(long id, GenerationRequest request, List<? extends GenerationListener> choices, Consumer<Sequence> onCancel,
-                     Pooler pooler) {
+    /**
+     * A generation with one answer per listener ({@code choices.get(0)} is this sequence's, the others fork from it),
+     * computed with a LoRA {@code adapter} (null: the base model); its cached prefixes are its own.
+     */
+    Sequence(long id, GenerationRequest request, List<? extends GenerationListener> choices, Consumer<Sequence> onCancel,
+             Pooler pooler, LoraAdapter adapter) {
         this.id = id;
+        this.adapter = adapter;
+        this.table = new BlockTable(adapter == null ? 0 : adapter.cacheNamespace());
         this.pooler = pooler;
         this.request = request;
         this.listener = choices.getFirst();
@@ -97,8 +101,10 @@ final class Sequence implements RequestHandle {
     private Sequence(Sequence parent, int choice, GenerationListener listener, Model model) {
         this.id = parent.id;
         this.pooler = null;
+        this.adapter = parent.adapter;
+        this.table = new BlockTable(parent.table.namespace());
         this.request = new GenerationRequest(parent.request.promptTokens(), choiceParams(parent.request.params(), choice),
-                parent.request.constraint());
+                parent.request.constraint(), parent.request.adapter());
         this.listener = listener;
         this.pendingChoices = List.of();
         this.onCancel = parent.onCancel;
@@ -136,6 +142,7 @@ final class Sequence implements RequestHandle {
     GenerationListener listener() { return listener; }
     BlockTable table() { return table; }
     Pooler pooler() { return pooler; }
+    LoraAdapter adapter() { return adapter; }
     /** Running-batch places this sequence takes: itself and the answers still to fork from it. */
     int slots() { return 1 + pendingChoices.size(); }
     /** True while answers are waiting to fork from this sequence's computed prompt. */

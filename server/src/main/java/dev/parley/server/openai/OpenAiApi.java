@@ -85,8 +85,11 @@ public final class OpenAiApi {
     public void models(RoutingContext ctx) {
         ChatService c = service(ctx);
         if (c == null) return;
-        json(ctx.response(), 200, new OpenAiFormat.ModelList("list",
-                List.of(new OpenAiFormat.ModelInfo(c.model().name(), "model", 0, "parley"))));
+        // the base, then each LoRA adapter with the base as its parent (vLLM's listing)
+        List<OpenAiFormat.ModelInfo> models = new ArrayList<>();
+        models.add(new OpenAiFormat.ModelInfo(c.model().name(), "model", 0, "parley", null));
+        for (String adapter : c.model().adapterNames()) models.add(new OpenAiFormat.ModelInfo(adapter, "model", 0, "parley", c.model().name()));
+        json(ctx.response(), 200, new OpenAiFormat.ModelList("list", models));
     }
 
     public void chatCompletions(RoutingContext ctx) {
@@ -97,11 +100,13 @@ public final class OpenAiApi {
         SamplingParams params;
         ToolRequest tools;
         Map<String, Object> templateKwargs;
+        String adapter;
         int topLogprobs = -1;
         int n;
         try {
             req = body(ctx, ChatCompletionRequest.class);
             n = ChatService.choices(req.n(), "n");
+            adapter = c.adapterFor(req.model(), "model", true);
             messages = messages(req);
             templateKwargs = TemplateKwargs.check(req.chatTemplateKwargs(), "chat_template_kwargs");
             tools = ToolRequest.parse(req.tools(), req.toolChoice(), req.parallelToolCalls(), "");
@@ -119,6 +124,7 @@ public final class OpenAiApi {
         int top = topLogprobs;
         Replies replies = new Replies(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), "chatcmpl-", n,
                 (group, index) -> new ChatReply(group, index, top, ToolCallExtractor.forReply(c.model(), tools)));
+        replies.adapter = adapter;
         generate(ctx, c, c.chatPrompt(f -> ToolPrompt.promptTokens(f.withTemplateKwargs(templateKwargs), messages, tools)),
                 ToolConstraint.of(c, tools, c.requestedConstraint(ctx.body().asString(), null)), params, replies);
     }
@@ -137,9 +143,11 @@ public final class OpenAiApi {
         String prompt;
         SamplingParams params;
         int n;
+        String adapter;
         try {
             req = body(ctx, OpenAiFormat.CompletionRequest.class);
             n = ChatService.choices(req.n(), "n");
+            adapter = c.adapterFor(req.model(), "model", true);
             prompt = promptText(req.prompt());
             if (req.suffix() != null && !req.suffix().isEmpty()) throw bad("suffix (fill-in-the-middle) is not supported");
             if (req.bestOf() != null && req.bestOf() != 1) throw bad("best_of must be 1 (got " + req.bestOf() + ")");
@@ -154,6 +162,7 @@ public final class OpenAiApi {
         String echo = Boolean.TRUE.equals(req.echo()) ? prompt : "";
         Replies replies = new Replies(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), "cmpl-", n,
                 (group, index) -> new TextReply(group, index, top, echo));
+        replies.adapter = adapter;
         generate(ctx, c, c.rawPrompt(prompt), c.requestedConstraint(ctx.body().asString(), null), params, replies);
     }
 
@@ -189,7 +198,8 @@ public final class OpenAiApi {
             }
             try {
                 for (Reply choice : reply.choices) choice.promptReady(prompt.result());
-                reply.run = c.start(prompt.result(), params, constraint.result(), ctx.vertx().getOrCreateContext(), reply.choices);
+                reply.run = c.start(prompt.result(), params, constraint.result(), reply.adapter, ctx.vertx().getOrCreateContext(),
+                        reply.choices);
             } catch (ChatException e) {
                 fail(ctx, e);
                 return;
@@ -297,6 +307,8 @@ public final class OpenAiApi {
         /** An answer failed: the response ended with the error, the others were cancelled. */
         private boolean failed;
         GenerationRun run;
+        /** The LoRA adapter the request's model name selected; null = the base model. */
+        String adapter;
 
         Replies(RoutingContext ctx, ChatService chat, ServerConfig.Streaming streaming, boolean includeUsage, String idPrefix,
                 int n, java.util.function.BiFunction<Replies, Integer, Reply> choice) {
@@ -414,6 +426,11 @@ public final class OpenAiApi {
 
         /** The JSON reply holding every answer's {@link #choice}, in index order. */
         abstract Object wholeReply(List<Object> choices, OpenAiFormat.Usage usage);
+
+        /** The model the reply names: the requested adapter, or the base. */
+        String modelName() {
+            return reply.adapter != null ? reply.adapter : chat.model().name();
+        }
 
         void startStream() {
             sse = new ReplyStream(reply.vertx, this, reply.streaming, topLogprobs >= 0, reply.run::cancel, id + "/" + index);
@@ -539,7 +556,7 @@ public final class OpenAiApi {
         @Override Object finishChunk(String finishReason) { return chunk(new OpenAiFormat.Delta(null, null), null, finishReason); }
 
         @Override Object usageChunk(OpenAiFormat.Usage usage) {
-            return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, chat.model().name(), List.of(), usage);
+            return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, modelName(), List.of(), usage);
         }
 
         @Override Object choice(Completion c, String finishReason) {
@@ -551,7 +568,7 @@ public final class OpenAiApi {
         }
 
         @Override Object wholeReply(List<Object> choices, OpenAiFormat.Usage usage) {
-            return new OpenAiFormat.ChatCompletion(id, "chat.completion", created, chat.model().name(),
+            return new OpenAiFormat.ChatCompletion(id, "chat.completion", created, modelName(),
                     choices.stream().map(OpenAiFormat.Choice.class::cast).toList(), usage);
         }
 
@@ -561,7 +578,7 @@ public final class OpenAiApi {
         }
 
         private OpenAiFormat.Chunk chunk(OpenAiFormat.Delta delta, OpenAiFormat.Logprobs lp, String finishReason) {
-            return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, chat.model().name(),
+            return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, modelName(),
                     List.of(new OpenAiFormat.ChunkChoice(index, delta, lp, finishReason)), null);
         }
 
@@ -605,7 +622,7 @@ public final class OpenAiApi {
         @Override Object finishChunk(String finishReason) { return chunk("", null, finishReason); }
 
         @Override Object usageChunk(OpenAiFormat.Usage usage) {
-            return new OpenAiFormat.TextCompletion(id, "text_completion", created, chat.model().name(), List.of(), usage);
+            return new OpenAiFormat.TextCompletion(id, "text_completion", created, modelName(), List.of(), usage);
         }
 
         @Override Object choice(Completion c, String finishReason) {
@@ -613,12 +630,12 @@ public final class OpenAiApi {
         }
 
         @Override Object wholeReply(List<Object> choices, OpenAiFormat.Usage usage) {
-            return new OpenAiFormat.TextCompletion(id, "text_completion", created, chat.model().name(),
+            return new OpenAiFormat.TextCompletion(id, "text_completion", created, modelName(),
                     choices.stream().map(OpenAiFormat.TextChoice.class::cast).toList(), usage);
         }
 
         private OpenAiFormat.TextCompletion chunk(String text, OpenAiFormat.TextLogprobs lp, String finishReason) {
-            return new OpenAiFormat.TextCompletion(id, "text_completion", created, chat.model().name(),
+            return new OpenAiFormat.TextCompletion(id, "text_completion", created, modelName(),
                     List.of(new OpenAiFormat.TextChoice(text, index, lp, finishReason)), null);
         }
 
@@ -673,6 +690,7 @@ public final class OpenAiApi {
             case CONTEXT_OVERFLOW -> "context_length_exceeded";
             case UNAUTHORIZED -> "invalid_api_key";
             case OVERLOADED -> "rate_limit_exceeded";
+            case NOT_FOUND -> "model_not_found"; // the only thing this API looks up by name is the model
             default -> e.code.wire;
         };
         error(ctx.response(), e.code.httpStatus, e.getMessage(), type, code);
