@@ -50,14 +50,28 @@ final class Lora {
 
     Adapter adapter(int layer, Projection p) { return adapters[layer][p.ordinal()]; }
 
-    /** W += (alpha/R)·B·A for every projection: the merged model computes what base plus adapters compute. */
+    /**
+     * W += (alpha/R)·B·A for every projection: the merged model computes what base plus adapters compute. Needs the base in
+     * F32 arrays; a base frozen in its GGUF format is merged tensor by tensor as it is written ({@link #addDelta}).
+     */
     void merge() {
         for (int l = 0; l < adapters.length; l++)
             for (Projection p : Projection.values()) {
                 Param w = model.weight(l, p);
+                if (w.frozen != null) throw new IllegalStateException(w.name + " is frozen in its GGUF format: merge it as it is written");
+                addDelta(w, w.w);
+            }
+    }
+
+    /** values += (alpha/R)·B·A when {@code base} is an adapted projection ({@code values} its [rows × cols] F32 values). */
+    void addDelta(Param base, float[] values) {
+        for (int l = 0; l < adapters.length; l++)
+            for (Projection p : Projection.values()) {
+                if (model.weight(l, p) != base) continue;
                 Adapter ad = adapters[l][p.ordinal()];
-                for (int o = 0; o < w.rows; o++)
-                    for (int r = 0; r < rank; r++) VecMath.axpy(scale * ad.b.w[o * rank + r], ad.a.w, r * w.cols, w.w, o * w.cols, w.cols);
+                int cols = base.cols;
+                for (int o = 0; o < base.rows; o++)
+                    for (int r = 0; r < rank; r++) VecMath.axpy(scale * ad.b.w[o * rank + r], ad.a.w, r * cols, values, o * cols, cols);
             }
     }
 
@@ -86,12 +100,12 @@ final class Lora {
             java.util.Arrays.fill(dDown, 0f);
             float[] scaled = delta.length >= n * out ? delta : new float[n * out];
             for (int i = 0; i < n * out; i++) scaled[i] = scale * dy[i];
-            MatMul.backward(down, b.w, scaled, dDown, b.g, n, rank, out);
-            MatMul.backward(x, a.w, dDown, dx, a.g, n, in, rank);
+            MatMul.backward(down, b.w, scaled, dDown, b.grad(), n, rank, out);
+            MatMul.backward(x, a.w, dDown, dx, a.grad(), n, in, rank);
         }
     }
 
     void zeroGradients() {
-        for (Param p : params) java.util.Arrays.fill(p.g, 0f);
+        for (Param p : params) if (p.g != null) java.util.Arrays.fill(p.g, 0f);
     }
 }
