@@ -97,9 +97,15 @@ public final class Llama {
         if (lora != null) lora.adapter(l, p).backward(x, dy, dx, n, in, out);
     }
 
-    /** Everything one forward pass of B×T tokens keeps for the backward pass, plus the backward's scratch. */
+    /**
+     * Everything one forward pass of B×T tokens keeps for the backward pass, plus the backward's scratch. Sized for the
+     * largest batch seen so far and reused by smaller ones: fine-tuning batches are padded to their longest example, so
+     * every step has another T, and reallocating ~1 GB of activations per step (a 110M model, ~1000 tokens) cost more in
+     * GC pauses and page faults than the step's arithmetic.
+     */
     private static final class Activations {
-        final int b, t, n;
+        int b, t, n;
+        final int capacity, probsCapacity;
         final float[] x, xFinal, xf, rf, logits;
         final float[][] xIn, xn1, r1, q, k, v, probs, att, xMid, xn2, r2, ga, ub, h;
         final float[] tmp, dx, dxn, datt, dq, dk, dv, dh, dga, dub;
@@ -108,6 +114,8 @@ public final class Llama {
             this.b = b;
             this.t = t;
             n = b * t;
+            capacity = n;
+            probsCapacity = b * t * t;
             int L = c.layers(), D = c.dim(), KV = c.kvDim(), F = c.ffn();
             x = new float[n * D]; xFinal = new float[n * D]; xf = new float[n * D]; rf = new float[n];
             logits = new float[n * c.vocab()];
@@ -120,15 +128,26 @@ public final class Llama {
             dq = new float[n * D]; dk = new float[n * KV]; dv = new float[n * KV];
             dh = new float[n * F]; dga = new float[n * F]; dub = new float[n * F];
         }
+
+        boolean fits(int b, int t) { return b * t <= capacity && b * t * t <= probsCapacity; }
     }
 
     private Activations activations(int b, int t) {
         if (t > c.context()) throw new IllegalArgumentException("sequence length " + t + " exceeds the context " + c.context());
-        if (a == null || a.b != b || a.t != t) a = new Activations(c, b, t);
+        if (a == null || !a.fits(b, t)) {
+            a = null; // the old buffers can go before the new ones are allocated
+            a = new Activations(c, b, t);
+        }
+        a.b = b;
+        a.t = t;
+        a.n = b * t;
         return a;
     }
 
-    /** Runs B sequences of T tokens ({@code tokens} is [B·T]) and returns the logits [B·T × vocab] (a reused buffer). */
+    /**
+     * Runs B sequences of T tokens ({@code tokens} is [B·T]) and returns the logits [B·T × vocab] at the start of a reused
+     * buffer (longer when an earlier batch was larger).
+     */
     public float[] forward(int[] tokens, int b, int t) {
         Activations a = activations(b, t);
         int n = a.n, D = c.dim(), KV = c.kvDim(), F = c.ffn(), H = c.heads();
