@@ -75,10 +75,21 @@ final class Lora {
             }
     }
 
+    /**
+     * One n × out delta at a time (the adapters run one after another): a buffer per projection would keep 7 × layers of
+     * them, ~400 MB for a 110M model at 1,000 tokens.
+     */
+    private float[] scratch = new float[0];
+
+    private float[] scratch(int size) {
+        if (scratch.length < size) scratch = new float[size];
+        return scratch;
+    }
+
     /** One projection's A and B, and x·Aᵀ of the last forward pass, which the backward pass needs. */
     final class Adapter {
         final Param a, b;
-        private float[] down = new float[0], dDown = new float[0], delta = new float[0];
+        private float[] down = new float[0], dDown = new float[0];
 
         Adapter(Param a, Param b) {
             this.a = a;
@@ -88,7 +99,7 @@ final class Lora {
         /** y += scale·(x·Aᵀ)·Bᵀ for x [n × in], y [n × out]. */
         void forward(float[] x, float[] y, int n, int in, int out) {
             if (down.length != n * rank) down = new float[n * rank];
-            if (delta.length < n * out) delta = new float[n * out];
+            float[] delta = scratch(n * out);
             MatMul.forward(x, a.w, down, n, in, rank);
             MatMul.forward(down, b.w, delta, n, rank, out);
             VecMath.axpy(scale, delta, 0, y, 0, n * out);
@@ -98,7 +109,7 @@ final class Lora {
         void backward(float[] x, float[] dy, float[] dx, int n, int in, int out) {
             if (dDown.length != n * rank) dDown = new float[n * rank];
             java.util.Arrays.fill(dDown, 0f);
-            float[] scaled = delta.length >= n * out ? delta : new float[n * out];
+            float[] scaled = scratch(n * out);
             for (int i = 0; i < n * out; i++) scaled[i] = scale * dy[i];
             MatMul.backward(down, b.w, scaled, dDown, b.grad(), n, rank, out);
             MatMul.backward(x, a.w, dDown, dx, a.grad(), n, in, rank);
