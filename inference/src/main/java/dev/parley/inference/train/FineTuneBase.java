@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * A GGUF model opened for fine-tuning: its weights as the trainer's {@link Llama}, its tokenizer and the chat template
@@ -130,16 +131,24 @@ final class FineTuneBase implements AutoCloseable {
                 throw f.error("tensor " + name + " has no place in the trainer's Llama (tied embeddings, no extra tensors)");
     }
 
-    /** Added tokens start at the mean embedding of the base's rows: a neutral point the fine-tuning moves from. */
+    /**
+     * Added tokens start near the mean embedding of the base's rows, a neutral point the fine-tuning moves from: the mean
+     * plus the N(0, 0.02) values the trainer's random init draws for those rows (seed 0, after the base's rows), which
+     * also keeps the added tokens' rows apart. The same floats as when the whole model was first initialized at random
+     * and then read from the file, so tunings made before the base could be frozen reproduce.
+     */
     private static void initAddedRows(Param e, int baseVocab) {
         if (e.rows == baseVocab) return;
-        int dim = e.cols;
-        float[] mean = new float[dim], row = new float[dim];
-        for (int v = 0; v < baseVocab; v++) {
-            e.row(v, row, 0);
-            VecMath.axpy(1f / baseVocab, row, 0, mean, 0, dim);
-        }
-        for (int r = baseVocab; r < e.rows; r++) System.arraycopy(mean, 0, e.w, (r - e.frozenRows) * dim, dim);
+        int dim = e.cols, from = (baseVocab - e.frozenRows) * dim;
+        SplittableRandom rnd = new SplittableRandom(0);
+        for (long i = 0; i < (long) baseVocab * dim; i++) rnd.nextGaussian();
+        for (int i = from; i < e.w.length; i++) e.w[i] = (float) (rnd.nextGaussian() * 0.02f);
+        float[] row = new float[dim];
+        for (int r = baseVocab; r < e.rows; r++)
+            for (int v = 0; v < baseVocab; v++) {
+                e.row(v, row, 0);
+                VecMath.axpy(1f / baseVocab, row, 0, e.w, (r - e.frozenRows) * dim, dim);
+            }
     }
 
     /**
