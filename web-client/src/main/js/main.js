@@ -151,7 +151,25 @@ function showConnection(info) {
   refreshComposer();
 }
 
+/** Which LoRA adapters the server serves, for the settings' model picker; a stored adapter it no longer serves is dropped. */
+async function loadModels() {
+  try {
+    const headers = settings.apiKey ? { Authorization: `Bearer ${settings.apiKey}` } : {};
+    const response = await fetch(new URL('v1/models', document.baseURI), { headers });
+    if (!response.ok) return;
+    const models = (await response.json()).data ?? [];
+    if (settings.adapter && !models.some((m) => m.parent && m.id === settings.adapter)) {
+      settings = { ...settings, adapter: '' };
+      saveSettings(settings);
+    }
+    settingsDialog.showModels(models);
+  } catch {
+    // the picker stays as it was; the chat itself does not need the list
+  }
+}
+
 function showHello(hello) {
+  loadModels();
   $('model-name').textContent = hello.model;
   $('model-context').textContent = `${Number(hello.context_length).toLocaleString()} ctx`;
   $('model-name').title = hello.server ?? '';

@@ -2,7 +2,7 @@
 
 import { normalize } from './settings.js';
 
-const FIELDS = ['systemPrompt', 'temperature', 'topP', 'maxTokens', 'seed', 'ignoreEos', 'logprobs', 'apiKey', 'theme'];
+const FIELDS = ['systemPrompt', 'adapter', 'temperature', 'topP', 'maxTokens', 'seed', 'ignoreEos', 'logprobs', 'apiKey', 'theme'];
 
 export class SettingsDialog {
   /** @param onChange (settings, changedField) called after every edit */
@@ -22,6 +22,24 @@ export class SettingsDialog {
       this.onChange(normalize(s), 'sampling');
       this.fill();
     });
+  }
+
+  /**
+   * Fills the model picker from /v1/models (the base first, then its LoRA adapters); shown only when the server serves
+   * adapters. Returns the ids served.
+   */
+  showModels(models) {
+    const select = this.form.elements.adapter;
+    const base = models.find((m) => !m.parent);
+    select.replaceChildren(...models.map((m) => {
+      const option = document.createElement('option');
+      option.value = m.parent ? m.id : '';
+      option.textContent = m.parent ? `${m.id} (LoRA on ${m.parent})` : `${m.id} (base model)`;
+      return option;
+    }));
+    if (!base) select.prepend(new Option('base model', ''));
+    this.dialog.querySelector('#adapter-setting').hidden = models.length < 2;
+    this.fill();
   }
 
   open() {

@@ -11,6 +11,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
   ignoreEos: false,    // keep generating past the end-of-text token, up to max tokens
   logprobs: 5,         // alternatives per token for the inspector (the server allows up to 20)
   apiKey: '',
+  adapter: '',         // LoRA adapter the server serves (params.adapter); '' = the base model
   theme: 'system',     // 'system' | 'light' | 'dark'
   inspector: false,
 });
@@ -44,6 +45,7 @@ export function normalize(s) {
     ignoreEos: Boolean(s.ignoreEos),
     logprobs: Math.round(number(s.logprobs, DEFAULT_SETTINGS.logprobs, 0, 20)),
     apiKey: String(s.apiKey ?? '').trim(),
+    adapter: String(s.adapter ?? ''),
     theme: ['light', 'dark'].includes(s.theme) ? s.theme : 'system',
     inspector: Boolean(s.inspector),
   };
@@ -59,5 +61,7 @@ export function chatParams(s) {
   if (s.seed !== '') params.seed = Number(s.seed);
   if (s.ignoreEos) params.ignore_eos = true;
   if (s.logprobs > 0) params.logprobs = s.logprobs;
+  // always sent ('' = the base), so switching back to the base also switches a session that used an adapter
+  if (s.adapter !== undefined) params.adapter = s.adapter;
   return params;
 }

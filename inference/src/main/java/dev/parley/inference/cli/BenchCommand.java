@@ -13,6 +13,7 @@ import dev.parley.inference.kv.PagedKvCache;
 import dev.parley.inference.model.Batch;
 import dev.parley.inference.model.ForwardBuffers;
 import dev.parley.inference.model.LayerWeights;
+import dev.parley.inference.model.LoraAdapter;
 import dev.parley.inference.model.MatmulMode;
 import dev.parley.inference.model.Model;
 import dev.parley.inference.model.ModelWeights;
@@ -77,6 +78,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--matmul", paramLabel = "MODE", defaultValue = "GGML") MatmulMode mode;
     @Option(names = "--kv", paramLabel = "FORMAT", defaultValue = "F32",
             description = "KV cache format, F32 (the engine's default) or F16") KvFormat kvFormat;
+    @Option(names = "--lora", paramLabel = "ADAPTER.gguf",
+            description = "also time decode with LoRA adapters: sequence s of a batch uses adapter s mod K of the K given (the rows "
+            + "of all adapters share each step), rounds alternating with the base alone; repeatable") List<Path> loras;
     @Option(names = "--json", description = "print one JSON object instead of text") boolean json;
     @Option(names = "--json-schema", paramLabel = "FILE",
             description = "also time decode under this JSON Schema: each sequence masks its logits to the tokens its matcher "
@@ -97,9 +101,13 @@ final class BenchCommand implements Callable<Integer> {
             for (GgmlType t : synthetic) kernels(t);
             return 0;
         }
+        if (loras != null && jsonSchema != null) throw new CliErrors.UsageException("--lora and --json-schema are measured separately");
         Grammar grammar = jsonSchema == null ? null : schemaGrammar(jsonSchema); // refused before the model loads
         try (Model m = Model.load(model.resolve())) {
             Transformer tf = m.transformer(mode);
+            LoraAdapter[] adapters = loras == null ? null : loras.stream()
+                    .map(f -> m.loadAdapter(f.getFileName().toString(), f)).toArray(LoraAdapter[]::new);
+            Map<Integer, Double> adaptedDecode = new TreeMap<>();
             List<MemorySegment> weights = matrices(m.weights());
             long stepBytes = weights.stream().mapToLong(MemorySegment::byteSize).sum();
             int ctx = m.config().contextLength(), warm = 4;
@@ -116,8 +124,17 @@ final class BenchCommand implements Callable<Integer> {
             TokenVocabulary vocabulary = grammar == null ? null : TokenVocabulary.of(m.tokenizer());
             CompiledGrammar compiled = grammar == null ? null : grammar.compile();
             for (int b : IntStream.concat(IntStream.of(1, parallel), Arrays.stream(batches)).distinct().toArray()) {
-                if (compiled == null) {
-                    decode.put(b, decode(m, tf, b, steps, warm, null, rounds, WARM_UP_NANOS));
+                if (adapters != null) {
+                    // one round of each at a time, so drift in the machine's speed hits both alike
+                    double[] base = new double[rounds], adapted = new double[rounds];
+                    for (int r = 0; r < rounds; r++) {
+                        base[r] = decode(m, tf, b, steps, warm, null, null, 1, r == 0 ? WARM_UP_NANOS : 0);
+                        adapted[r] = decode(m, tf, b, steps, warm, null, adapters, 1, r == 0 ? WARM_UP_NANOS : 0);
+                    }
+                    decode.put(b, median(base));
+                    adaptedDecode.put(b, median(adapted));
+                } else if (compiled == null) {
+                    decode.put(b, decode(m, tf, b, steps, warm, null, null, rounds, WARM_UP_NANOS));
                 } else {
                     double[][] pair = decodePair(m, tf, b, steps, warm, compiled, vocabulary);
                     decode.put(b, median(pair[0]));
@@ -146,6 +163,12 @@ final class BenchCommand implements Callable<Integer> {
                 Map<String, Object> byBatch = new LinkedHashMap<>();
                 decode.forEach((b, v) -> byBatch.put(Integer.toString(b), round(v)));
                 r.put("aggregate_decode_by_batch", byBatch);
+                if (adapters != null) {
+                    r.put("lora_adapters", loras.stream().map(Path::toString).toList());
+                    Map<String, Object> adapted = new LinkedHashMap<>();
+                    adaptedDecode.forEach((b, v) -> adapted.put(Integer.toString(b), round(v)));
+                    r.put("lora_decode_by_batch", adapted);
+                }
                 if (compiled != null) {
                     r.put("json_schema", jsonSchema.toString());
                     Map<String, Object> constrained = new LinkedHashMap<>();
@@ -166,6 +189,8 @@ final class BenchCommand implements Callable<Integer> {
                 decode.forEach((b, v) -> System.out.printf("decode batch %d: %.1f tok/s aggregate (%.1f per sequence); weight "
                         + "bytes/s ÷ bandwidth = %.2f%n",
                         b, v, v / b, v / b * stepBytes / bandwidth));
+                adaptedDecode.forEach((b, v) -> System.out.printf("decode batch %d over %d LoRA adapters: %.1f tok/s aggregate, %.1f%% of "
+                        + "the base alone%n", b, adapters.length, v, 100 * v / decode.get(b)));
                 constrainedDecode.forEach((b, v) -> System.out.printf("decode batch %d under %s, cold mask cache: %.1f tok/s aggregate, "
                         + "%.1f%% of unconstrained, hit rate %.1f%%; warm cache: %.1f tok/s, %.1f%%, hit rate %.1f%%%n", b, jsonSchema, v,
                         100 * v / decode.get(b), 100 * maskHitRate.get(b), warmDecode.get(b), 100 * warmDecode.get(b) / decode.get(b),
@@ -301,14 +326,14 @@ final class BenchCommand implements Callable<Integer> {
         double[][] out = new double[5][rounds];
         TokenConstraint shared = new TokenConstraint(grammar, vocabulary);
         // the first runs warm the JIT up for both paths; then one timed round of each at a time
-        decode(m, tf, b, steps, warm, null, 1, WARM_UP_NANOS);
-        decode(m, tf, b, steps, warm, shared, 1, WARM_UP_NANOS);
+        decode(m, tf, b, steps, warm, null, null, 1, WARM_UP_NANOS);
+        decode(m, tf, b, steps, warm, shared, null, 1, WARM_UP_NANOS);
         for (int r = 0; r < rounds; r++) {
-            out[0][r] = decode(m, tf, b, steps, warm, null, 1, 0);
+            out[0][r] = decode(m, tf, b, steps, warm, null, null, 1, 0);
             TokenConstraint cold = new TokenConstraint(grammar, vocabulary);
-            out[1][r] = decode(m, tf, b, steps, warm, cold, 1, 0);
+            out[1][r] = decode(m, tf, b, steps, warm, cold, null, 1, 0);
             out[2][r] = cold.cacheStats().hitRate();
-            out[3][r] = decode(m, tf, b, steps, warm, shared, 1, 0);
+            out[3][r] = decode(m, tf, b, steps, warm, shared, null, 1, 0);
             out[4][r] = shared.cacheStats().hitRate();
         }
         return out;
@@ -321,8 +346,8 @@ final class BenchCommand implements Callable<Integer> {
      * With a constraint, each sequence's next token is the best one its matcher allows (the engine's mask, then the
      * greedy pick), and the matcher advances on it.
      */
-    private double decode(Model m, Transformer tf, int b, int steps, int warm, TokenConstraint constraint, int rounds,
-                          long warmUpNanos) {
+    private double decode(Model m, Transformer tf, int b, int steps, int warm, TokenConstraint constraint, LoraAdapter[] adapters,
+                          int rounds, long warmUpNanos) {
         TokenMatcher[] matchers = new TokenMatcher[b];
         long[] mask = new long[(m.config().vocabSize() + 63) >>> 6];
         int bs = 16, start = 4, perSeq = (start + warm + steps) / bs + 2;
@@ -338,7 +363,9 @@ final class BenchCommand implements Callable<Integer> {
                 int[] next = new int[b];
                 for (int s = 0; s < b; s++) {
                     batch.clear();
-                    for (int p = 0; p < start; p++) batch.add(1 + (s * 7 + p) % (m.config().vocabSize() - 1), p, tables[s], p == start - 1);
+                    LoraAdapter adapter = adapters == null ? null : adapters[s % adapters.length];
+                    for (int p = 0; p < start; p++)
+                        batch.add(1 + (s * 7 + p) % (m.config().vocabSize() - 1), p, tables[s], p == start - 1, false, adapter);
                     if (constraint != null) matchers[s] = constraint.newMatcher();
                     next[s] = pick(tf.forward(batch, kv, buf)[0], constraint, matchers, s, mask);
                 }
@@ -346,7 +373,8 @@ final class BenchCommand implements Callable<Integer> {
                 for (int step = 0; step < warm + steps; step++) {
                     if (step == warm) t0 = System.nanoTime();
                     batch.clear();
-                    for (int s = 0; s < b; s++) batch.add(next[s], start + step, tables[s], true);
+                    for (int s = 0; s < b; s++)
+                        batch.add(next[s], start + step, tables[s], true, false, adapters == null ? null : adapters[s % adapters.length]);
                     float[][] logits = tf.forward(batch, kv, buf);
                     for (int s = 0; s < b; s++) next[s] = pick(logits[s], constraint, matchers, s, mask);
                 }

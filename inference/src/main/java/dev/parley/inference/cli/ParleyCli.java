@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "parley", mixinStandardHelpOptions = true, versionProvider = ParleyCli.VersionProvider.class,
         description = "Parley: a JVM-native LLM engine and chat server.",
         subcommands = {InfoCommand.class, TokenizeCommand.class, TemplateCommand.class, LogitsCommand.class,
-                GenerateCommand.class, BenchCommand.class, ForgeCommand.class, TrainCommand.class, TuneCommand.class,
+                GenerateCommand.class, BenchCommand.class, ForgeCommand.class, ForgeLoraCommand.class, TrainCommand.class, TuneCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ParleyCli implements Runnable {
 

@@ -4,6 +4,7 @@ import dev.parley.inference.constrain.GrammarCache;
 import dev.parley.inference.kv.BlockManager;
 import dev.parley.inference.kv.KvShape;
 import dev.parley.inference.kv.PagedKvCache;
+import dev.parley.inference.model.LoraAdapter;
 import dev.parley.inference.model.Model;
 import dev.parley.inference.sampling.SamplingParams;
 import java.time.Duration;
@@ -88,7 +89,8 @@ public final class Engine implements InferenceEngine {
         if (request.constraint() != null && request.constraint().vocabulary() != grammars.vocabulary()) {
             throw new IllegalArgumentException("the constraint was not compiled for this model's vocabulary (use grammars())");
         }
-        return enqueue(id -> new Sequence(id, request, listener, this::abortLater));
+        LoraAdapter adapter = request.adapter() == null ? null : model.adapter(request.adapter());
+        return enqueue(id -> new Sequence(id, request, listener, this::abortLater, null, adapter));
     }
 
     /**

@@ -9,8 +9,10 @@ import dev.parley.inference.sampling.SamplingParams;
  * text). A constrained request samples only tokens that keep its output a valid prefix, may end only where the
  * grammar may end, and ends with {@link FinishReason#STOP} as soon as the output is complete and nothing more may
  * follow. Stop strings and max tokens still apply: a {@link FinishReason#LENGTH} output is a valid prefix only.
+ * {@code adapter} names a LoRA adapter attached to the model ({@link dev.parley.inference.model.Model#loadAdapter}) to
+ * generate with; null = the base model.
  */
-public record GenerationRequest(int[] promptTokens, SamplingParams params, TokenConstraint constraint) {
+public record GenerationRequest(int[] promptTokens, SamplingParams params, TokenConstraint constraint, String adapter) {
     public GenerationRequest {
         if (promptTokens == null || promptTokens.length == 0) throw new IllegalArgumentException("the prompt is empty");
         if (params == null) throw new IllegalArgumentException("sampling params are required");
@@ -21,8 +23,13 @@ public record GenerationRequest(int[] promptTokens, SamplingParams params, Token
         promptTokens = promptTokens.clone();
     }
 
-    /** An unconstrained request. */
+    /** A request to the base model. */
+    public GenerationRequest(int[] promptTokens, SamplingParams params, TokenConstraint constraint) {
+        this(promptTokens, params, constraint, null);
+    }
+
+    /** An unconstrained request to the base model. */
     public GenerationRequest(int[] promptTokens, SamplingParams params) {
-        this(promptTokens, params, null);
+        this(promptTokens, params, null, null);
     }
 }

@@ -53,7 +53,7 @@ class ModelRunner implements AutoCloseable {
             hiddenStart[i] = batch.hiddenRows();
             for (int p = from; p < from + entries.get(i).tokens(); p++) {
                 boolean hidden = pooler != null && pooler.wants(p, total);
-                batch.add(seq.tokens()[p], p, seq.table().ids(), pooler == null && p == total - 1, hidden);
+                batch.add(seq.tokens()[p], p, seq.table().ids(), pooler == null && p == total - 1, hidden, seq.adapter());
             }
         }
         float[][] logitRows = transformer.forward(batch, kv, buffers);

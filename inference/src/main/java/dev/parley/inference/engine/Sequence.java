@@ -2,6 +2,7 @@ package dev.parley.inference.engine;
 
 import dev.parley.inference.constrain.TokenMatcher;
 import dev.parley.inference.kv.BlockTable;
+import dev.parley.inference.model.LoraAdapter;
 import dev.parley.inference.model.Model;
 import dev.parley.inference.sampling.Sampler;
 import dev.parley.inference.sampling.StopMatcher;
@@ -29,6 +30,8 @@ final class Sequence implements RequestHandle {
     private final int maxTokens;
     /** An embedding request's pooling of hidden states (it samples nothing); null for a generation. */
     private final Pooler pooler;
+    /** The LoRA adapter the sequence is computed with; null = the base model. */
+    private final LoraAdapter adapter;
     private final long submitNanos = System.nanoTime();
     private volatile boolean cancelRequested;
     private volatile State state = State.WAITING;
@@ -39,7 +42,7 @@ final class Sequence implements RequestHandle {
     /** The constraint's state for this output; null when the request is unconstrained. */
     private TokenMatcher matcher;
     private boolean started;
-    private final BlockTable table = new BlockTable();
+    private final BlockTable table;
     /** The prompt, then the sampled tokens. */
     private int[] tokens;
     private int generatedCount;
@@ -57,7 +60,15 @@ final class Sequence implements RequestHandle {
 
     /** With a {@code pooler}: an embedding request, which ends when its last prompt token is computed. */
     Sequence(long id, GenerationRequest request, GenerationListener listener, Consumer<Sequence> onCancel, Pooler pooler) {
+        this(id, request, listener, onCancel, pooler, null);
+    }
+
+    /** With a LoRA {@code adapter} (null: the base model); its cached prefixes are its own. */
+    Sequence(long id, GenerationRequest request, GenerationListener listener, Consumer<Sequence> onCancel, Pooler pooler,
+             LoraAdapter adapter) {
         this.id = id;
+        this.adapter = adapter;
+        this.table = new BlockTable(adapter == null ? 0 : adapter.cacheNamespace());
         this.pooler = pooler;
         this.request = request;
         this.listener = listener;
@@ -81,6 +92,7 @@ final class Sequence implements RequestHandle {
     GenerationListener listener() { return listener; }
     BlockTable table() { return table; }
     Pooler pooler() { return pooler; }
+    LoraAdapter adapter() { return adapter; }
     /** Leading tokens whose keys and values are in the cache; the next step computes from here. */
     int computedTokens() { return computed; }
     /** Prompt plus generated tokens. */

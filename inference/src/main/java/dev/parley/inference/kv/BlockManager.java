@@ -10,7 +10,8 @@ import java.util.Map;
  * Owns the blocks of the paged cache: reference counts, the free list, and the prefix cache.
  *
  * <p>A full block whose keys and values are computed is registered under a hash chained over every token id of the
- * prefix up to its end, so a later sequence with the same prefix (a shared system prompt, earlier conversation turns)
+ * prefix up to its end (starting from the table's namespace: the base model or a LoRA adapter, whose keys and values
+ * differ for the same tokens), so a later sequence with the same prefix (a shared system prompt, earlier conversation turns)
  * maps the same block instead of recomputing it. Blocks are shared read-only: only full blocks are ever shared, and a
  * sequence writes only into its own partial last block.
  *
@@ -97,7 +98,7 @@ public final class BlockManager {
      */
     public int matchPrefix(BlockTable table, int[] ids, int length) {
         if (table.size() != 0) throw new IllegalStateException("table not empty");
-        long parent = 0;
+        long parent = table.namespace();
         int full = (length - 1) / blockSize;
         for (int i = 0; i < full; i++) {
             long h = chain(parent, ids, i * blockSize, blockSize);
@@ -119,7 +120,7 @@ public final class BlockManager {
     public void registerFull(BlockTable table, int[] ids, int computed) {
         int full = Math.min(computed / blockSize, table.size());
         for (int i = table.hashedBlocks(); i < full; i++) {
-            long parent = i == 0 ? 0 : table.hash(i - 1);
+            long parent = i == 0 ? table.namespace() : table.hash(i - 1);
             long h = chain(parent, ids, i * blockSize, blockSize);
             table.setHash(i, h);
             int b = table.block(i);

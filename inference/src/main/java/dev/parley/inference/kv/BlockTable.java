@@ -5,14 +5,28 @@ import java.util.Arrays;
 /**
  * One sequence's view of the paged cache: the ids of its blocks in position order (position p lives in block
  * {@code ids[p / blockSize]}, slot {@code p % blockSize}), and the chained content hash of each full block that has
- * been registered for prefix reuse.
+ * been registered for prefix reuse. The chain starts at the table's namespace: 0 for the base model, an adapter's own
+ * value for sequences computed with a LoRA adapter, so a prefix computed with one is never reused by another.
  */
 public final class BlockTable {
+    private final long namespace;
     private int[] ids = new int[8];
     private long[] hashes = new long[8];
     private int count;
     /** Leading blocks whose hash is known (registered or matched). */
     private int hashed;
+
+    /** A table in the base model's namespace. */
+    public BlockTable() {
+        this(0);
+    }
+
+    public BlockTable(long namespace) {
+        this.namespace = namespace;
+    }
+
+    /** The parent hash of the first block: which computation (base model or adapter) the blocks' contents belong to. */
+    public long namespace() { return namespace; }
 
     public int size() { return count; }
 

@@ -7,6 +7,7 @@ import dev.parley.inference.kv.PagedKvCache;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import dev.parley.inference.kv.KvFormat;
+import dev.parley.inference.model.LoraAdapter.Projection;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -16,6 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * (optional biases, optional per-head Q/K RMSNorm), RoPE, causal grouped-query attention over the KV cache, output
  * projection, residual; RMSNorm, gated SiLU feed-forward, residual; final RMSNorm and the vocabulary projection.
  * A call processes a chunk of consecutive tokens of one sequence at once, so each weight row is read once per chunk.
+ * Rows served with a LoRA adapter add its low-rank delta to each projection it covers, after the shared base product.
  */
 public final class Transformer {
     private final ModelConfig config;
@@ -42,7 +44,12 @@ public final class Transformer {
      * @return logits, one vocabulary-sized row per returned position
      */
     public float[][] forward(int[] tokens, int startPos, SingleSequenceKvCache kv, boolean allLogits) {
-        float[][] rows = forward(singleSequence(tokens, startPos, kv, allLogits, false), kv.paged, kv.buffers);
+        return forward(tokens, startPos, kv, allLogits, null);
+    }
+
+    /** The same, computed with a LoRA {@code adapter} over the base weights (null: the base alone). */
+    public float[][] forward(int[] tokens, int startPos, SingleSequenceKvCache kv, boolean allLogits, LoraAdapter adapter) {
+        float[][] rows = forward(singleSequence(tokens, startPos, kv, allLogits, false, adapter), kv.paged, kv.buffers);
         float[][] out = new float[rows.length][];
         for (int i = 0; i < rows.length; i++) out[i] = rows[i].clone(); // the buffers' rows are reused next step
         return out;
@@ -54,7 +61,7 @@ public final class Transformer {
      * instead of logits.
      */
     public float[][] hiddenStates(int[] tokens, int startPos, SingleSequenceKvCache kv) {
-        forward(singleSequence(tokens, startPos, kv, false, true), kv.paged, kv.buffers);
+        forward(singleSequence(tokens, startPos, kv, false, true, null), kv.paged, kv.buffers);
         int n = tokens.length, dim = config.dim();
         float[][] out = new float[n][];
         for (int t = 0; t < n; t++) out[t] = java.util.Arrays.copyOfRange(kv.buffers.hiddenStates(), t * dim, (t + 1) * dim);
@@ -62,13 +69,14 @@ public final class Transformer {
     }
 
     /** The rows of one sequence's tokens from {@code startPos}: logits for the last (or all), hidden states if asked. */
-    private static Batch singleSequence(int[] tokens, int startPos, SingleSequenceKvCache kv, boolean allLogits, boolean hidden) {
+    private static Batch singleSequence(int[] tokens, int startPos, SingleSequenceKvCache kv, boolean allLogits, boolean hidden,
+                                        LoraAdapter adapter) {
         int n = tokens.length;
         if (n == 0) throw new IllegalArgumentException("no tokens");
         if (startPos < 0 || startPos + n > kv.capacity()) throw new IllegalArgumentException("positions " + startPos + ".." + (startPos + n) + " exceed the cache capacity " + kv.capacity());
         Batch b = kv.batch;
         b.clear();
-        for (int t = 0; t < n; t++) b.add(tokens[t], startPos + t, kv.table, !hidden && (allLogits || t == n - 1), hidden);
+        for (int t = 0; t < n; t++) b.add(tokens[t], startPos + t, kv.table, !hidden && (allLogits || t == n - 1), hidden, adapter);
         return b;
     }
 
@@ -92,6 +100,7 @@ public final class Transformer {
             if (pos / kv.blockSize() >= b.tables[t].length) throw new IllegalArgumentException("position " + pos + " has no block");
         }
         buf.ensure(n, b.logitRows);
+        if (b.adaptedRows > 0) b.groupByAdapter();
         int dim = config.dim(), qDim = config.qDim(), kvDim = config.kvDim(), ffn = config.ffnDim(), bs = kv.blockSize();
         float[] x = buf.x, xb = buf.xb, q = buf.q, k = buf.k, v = buf.v, att = buf.att, gate = buf.gate, up = buf.up;
         QuantizedActivation[] qa = buf.quantized;
@@ -107,6 +116,11 @@ public final class Transformer {
             boolean local = config.slidingWindow() > 0 && config.family().isLocalLayer(l);
             rmsNorm(x, lw.attnNorm(), xb, n, dim);
             matmul(lw.wq(), q, lw.wk(), k, lw.wv(), v, xb, dim, n, qa);
+            if (b.adaptedRows > 0) {
+                addLora(b, l, Projection.Q, xb, dim, q, qDim);
+                addLora(b, l, Projection.K, xb, dim, k, kvDim);
+                addLora(b, l, Projection.V, xb, dim, v, kvDim);
+            }
             for (int t = 0; t < n; t++) {
                 int pos = b.positions[t];
                 addBias(q, t * qDim, lw.bq());
@@ -120,14 +134,20 @@ public final class Transformer {
             }
             pagedAttention(kv, l, b, q, att, local ? config.slidingWindow() : 0);
             matmul(lw.wo(), att, qDim, xb, n, qa);
+            if (b.adaptedRows > 0) addLora(b, l, Projection.O, att, qDim, xb, dim);
             if (lw.attnPostNorm() != null) rmsNorm(xb, lw.attnPostNorm(), xb, n, dim);
             for (int i = 0; i < n * dim; i++) x[i] += xb[i];
 
             rmsNorm(x, lw.ffnNorm(), xb, n, dim);
             matmul(lw.gate(), gate, lw.up(), up, null, null, xb, dim, n, qa);
+            if (b.adaptedRows > 0) {
+                addLora(b, l, Projection.GATE, xb, dim, gate, ffn);
+                addLora(b, l, Projection.UP, xb, dim, up, ffn);
+            }
             if (config.family().activation() == Activation.GELU_TANH) for (int i = 0; i < n * ffn; i++) gate[i] = geluTanh(gate[i]) * up[i];
             else for (int i = 0; i < n * ffn; i++) gate[i] = silu(gate[i]) * up[i];
             matmul(lw.down(), gate, ffn, xb, n, qa);
+            if (b.adaptedRows > 0) addLora(b, l, Projection.DOWN, gate, ffn, xb, dim);
             if (lw.ffnPostNorm() != null) rmsNorm(xb, lw.ffnPostNorm(), xb, n, dim);
             for (int i = 0; i < n * dim; i++) x[i] += xb[i];
         }
@@ -147,6 +167,32 @@ public final class Transformer {
         if (config.finalSoftcap() > 0) softcap(buf.logits, count * vocab, config.finalSoftcap());
         for (int i = 0; i < count; i++) System.arraycopy(buf.logits, i * vocab, rows[i], 0, vocab);
         return rows;
+    }
+
+    /** Per worker thread: the rank-sized intermediate x·Aᵀ of the rows of one adapter segment. */
+    private static final ThreadLocal<float[][]> LORA_MID = ThreadLocal.withInitial(() -> new float[][] {new float[256]});
+
+    /**
+     * Adds each adapted row's low-rank delta of projection {@code p} to the base product in {@code out} (vLLM's
+     * punica/SGMV: the base product was computed once for all rows; rows are taken segment by segment, one adapter
+     * each, so an adapter's A and B are read once per segment). Threads split the adapted rows into ranges.
+     */
+    private void addLora(Batch b, int layer, Projection p, float[] in, int inStride, float[] out, int outStride) {
+        Parallel.forChunks(b.adaptedRows, 4, (from, to) -> {
+            int[] order = b.adaptedOrder;
+            for (int start = from; start < to; ) {
+                LoraAdapter adapter = b.adapters[order[start]];
+                int end = start + 1;
+                while (end < to && b.adapters[order[end]] == adapter) end++;
+                LoraAdapter.LowRank delta = adapter.delta(layer, p);
+                if (delta != null) {
+                    float[][] holder = LORA_MID.get();
+                    if (holder[0].length < (end - start) * delta.rank()) holder[0] = new float[(end - start) * delta.rank()];
+                    delta.addTo(order, start, end, in, inStride, out, outStride, holder[0]);
+                }
+                start = end;
+            }
+        });
     }
 
     /** Scores of one attention job, per worker thread: sized to the longest sequence seen, never reallocated per op. */

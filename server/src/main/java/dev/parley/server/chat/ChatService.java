@@ -115,13 +115,32 @@ public final class ChatService {
         return prompt;
     }
 
-    /** Submits to the engine; callbacks arrive on {@code context}. Throws ChatException when it cannot be admitted. */
-    public GenerationRun start(int[] prompt, SamplingParams params, Context context, GenerationRun.Sink sink) {
-        return start(prompt, params, null, context, sink);
+    /**
+     * The LoRA adapter a request's model name selects: null for the base (its own name, or no name), the adapter of that
+     * name, else {@code not_found} listing what is served. With {@code anyNameIsBase}, a server serving no adapters
+     * answers every name with its one model (OpenAI clients send whatever model name they were configured with, and
+     * llama.cpp's server ignores it); once adapters are served a name must be one of them, or a typo would silently
+     * chat with the base.
+     */
+    public String adapterFor(String requested, String field, boolean anyNameIsBase) {
+        List<String> adapters = model.adapterNames();
+        if (requested == null || requested.isEmpty() || requested.equals(model.name())) return null;
+        if (adapters.contains(requested)) return requested;
+        if (anyNameIsBase && adapters.isEmpty()) return null;
+        throw new ChatException(ErrorCode.NOT_FOUND, field + ": the model '" + requested + "' does not exist; this server serves "
+                + String.join(", ", java.util.stream.Stream.concat(java.util.stream.Stream.of(model.name()), adapters.stream()).toList()));
     }
 
-    /** As above, with the reply constrained to {@code constraint} (from {@link #constraint}; null = free text). */
-    public GenerationRun start(int[] prompt, SamplingParams params, TokenConstraint constraint, Context context,
+    /** Submits to the engine; callbacks arrive on {@code context}. Throws ChatException when it cannot be admitted. */
+    public GenerationRun start(int[] prompt, SamplingParams params, Context context, GenerationRun.Sink sink) {
+        return start(prompt, params, null, null, context, sink);
+    }
+
+    /**
+     * As above, with the reply constrained to {@code constraint} (from {@link #constraint}; null = free text) and
+     * generated with the LoRA {@code adapter} (from {@link #adapterFor}; null = the base model).
+     */
+    public GenerationRun start(int[] prompt, SamplingParams params, TokenConstraint constraint, String adapter, Context context,
                                GenerationRun.Sink sink) {
         if (!accepting) {
             metrics.rejected();
@@ -137,7 +156,7 @@ public final class ChatService {
         }
         GenerationRun run = new GenerationRun(context, sink, metrics, () -> waitingTokens.addAndGet(-prompt.length));
         try {
-            run.attach(model.engine().submit(new GenerationRequest(prompt, params, constraint), run));
+            run.attach(model.engine().submit(new GenerationRequest(prompt, params, constraint, adapter), run));
         } catch (RuntimeException e) {
             run.leftQueue();
             throw refusal(e);

@@ -108,6 +108,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "reasoning field of delta frames; default: deepseek when the chat template or the vocabulary has <think>, "
                     + "else none [PARLEY_REASONING_FORMAT]") String reasoningFormat;
 
+    @Option(names = "--lora", paramLabel = "NAME=ADAPTER.gguf", split = ",",
+            description = "also serve a LoRA adapter (llama.cpp's adapter GGUF, e.g. from tune sft --adapter-out) as the model NAME: "
+                    + "requests pick it by OpenAI's model field or the WebSocket's params.adapter, and sequences of every adapter and "
+                    + "the base share each batched step; repeatable (or comma-separated, as in a --config file)") List<String> loras;
+
     @Override public Integer call() throws Exception {
         var err = spec.commandLine().getErr();
         Path model = modelRef == null ? null
@@ -153,11 +158,20 @@ final class ServeCommand implements Callable<Integer> {
             if (pooling != null) options.pooling(Pooling.parse(pooling));
             if (reasoningFormat != null) options.reasoningFormat(ReasoningFormat.parse(reasoningFormat));
             if (builtIn) options.name(DefaultModel.NAME).description(DefaultModel.DESCRIPTION);
+            for (String lora : loras == null ? List.<String>of() : loras) {
+                int eq = lora.indexOf('=');
+                if (eq <= 0 || eq == lora.length() - 1) throw new IllegalArgumentException("--lora " + lora + ": expected NAME=ADAPTER.gguf");
+                Path file = Path.of(lora.substring(eq + 1));
+                if (!Files.isRegularFile(file)) throw new IllegalArgumentException("--lora " + lora + ": adapter file not found: " + file);
+                options.lora(lora.substring(0, eq), file);
+            }
             served = ServingModel.load(model, options);
         } catch (RuntimeException e) {
             vertx.close();
             throw e; // the CLI's error handler prints it as one line, exit code 2
         }
+        for (String adapter : served.adapterNames())
+            err.printf("parley serve: serving LoRA adapter %s (%s)%n", adapter, served.model().adapter(adapter));
         err.printf("parley serve: loaded %s%s in %.1f s (context %d tokens, chat template: %s, reasoning format: %s, embeddings: %s "
                         + "pooling (%s)); ready%n", served.name(), warmup > 0 ? " and warmed up its kernels for " + warmup + " s" : "",
                 (System.nanoTime() - t0) / 1e9, served.contextLength(), served.formatter().templateName(),

@@ -8,8 +8,14 @@ import dev.parley.inference.model.Model;
 import dev.parley.inference.model.Pooling;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
-/** The loaded model the server serves: its engine, chat formatting, the name clients see and what it is. */
+/**
+ * The loaded model the server serves: its engine, chat formatting, the name clients see and what it is, and the LoRA
+ * adapters attached to it (each served under its own name, in one batch with the base).
+ */
 public final class ServingModel implements AutoCloseable {
     private final String name;
     private final String description;
@@ -44,6 +50,7 @@ public final class ServingModel implements AutoCloseable {
         private Duration warmUp = Duration.ZERO;
         private Pooling pooling;
         private ReasoningFormat reasoningFormat;
+        private final Map<String, Path> adapters = new LinkedHashMap<>();
 
         public Options engine(EngineConfig value) { engine = value; return this; }
 
@@ -67,6 +74,12 @@ public final class ServingModel implements AutoCloseable {
 
         /** How replies are split into reasoning and content; null (default) = as the template and vocabulary call for. */
         public Options reasoningFormat(ReasoningFormat value) { reasoningFormat = value; return this; }
+
+        /** Serves the LoRA adapter in {@code file} (llama.cpp's adapter GGUF) as the model {@code name}, too. */
+        public Options lora(String name, Path file) {
+            if (adapters.putIfAbsent(name, file) != null) throw new IllegalArgumentException("--lora " + name + " is given twice");
+            return this;
+        }
     }
 
     /**
@@ -81,6 +94,12 @@ public final class ServingModel implements AutoCloseable {
         Model model = Model.load(path);
         try {
             ChatFormatter formatter = new ChatFormatter(model, options.chatTemplate);
+            String name = options.name != null ? options.name : nameOf(path);
+            for (var lora : options.adapters.entrySet()) {
+                if (lora.getKey().equals(name))
+                    throw new IllegalArgumentException("--lora " + lora.getKey() + ": the base model is served under that name");
+                model.loadAdapter(lora.getKey(), lora.getValue());
+            }
             Engine engine = new Engine(model, options.engine, options.warmUp);
             try {
                 engine.warmedUp().join();
@@ -88,7 +107,6 @@ public final class ServingModel implements AutoCloseable {
                 engine.close();
                 throw e;
             }
-            String name = options.name != null ? options.name : nameOf(path);
             Pooling own = Pooling.ofModel(model.file());
             Pooling pooling = options.pooling != null ? options.pooling : own != null ? own : DEFAULT_POOLING;
             String source = options.pooling != null ? "--pooling" : own != null ? "the model's pooling_type" : "default";
@@ -109,6 +127,8 @@ public final class ServingModel implements AutoCloseable {
 
     public String name() { return name; }
     public String description() { return description; }
+    /** The names of the LoRA adapters served besides the base, in the order they were given. */
+    public List<String> adapterNames() { return List.copyOf(model.adapters().keySet()); }
     public Model model() { return model; }
     public InferenceEngine engine() { return engine; }
     public ChatFormatter formatter() { return formatter; }

@@ -85,8 +85,11 @@ public final class OpenAiApi {
     public void models(RoutingContext ctx) {
         ChatService c = service(ctx);
         if (c == null) return;
-        json(ctx.response(), 200, new OpenAiFormat.ModelList("list",
-                List.of(new OpenAiFormat.ModelInfo(c.model().name(), "model", 0, "parley"))));
+        // the base, then each LoRA adapter with the base as its parent (vLLM's listing)
+        List<OpenAiFormat.ModelInfo> models = new ArrayList<>();
+        models.add(new OpenAiFormat.ModelInfo(c.model().name(), "model", 0, "parley", null));
+        for (String adapter : c.model().adapterNames()) models.add(new OpenAiFormat.ModelInfo(adapter, "model", 0, "parley", c.model().name()));
+        json(ctx.response(), 200, new OpenAiFormat.ModelList("list", models));
     }
 
     public void chatCompletions(RoutingContext ctx) {
@@ -97,9 +100,11 @@ public final class OpenAiApi {
         SamplingParams params;
         ToolRequest tools;
         Map<String, Object> templateKwargs;
+        String adapter;
         int topLogprobs = -1;
         try {
             req = body(ctx, ChatCompletionRequest.class);
+            adapter = c.adapterFor(req.model(), "model", true);
             messages = messages(req);
             templateKwargs = TemplateKwargs.check(req.chatTemplateKwargs(), "chat_template_kwargs");
             tools = ToolRequest.parse(req.tools(), req.toolChoice(), req.parallelToolCalls(), "");
@@ -116,6 +121,7 @@ public final class OpenAiApi {
         }
         Reply reply = new ChatReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), topLogprobs,
                 ToolCallExtractor.forReply(c.model(), tools));
+        reply.adapter = adapter;
         generate(ctx, c, c.chatPrompt(f -> ToolPrompt.promptTokens(f.withTemplateKwargs(templateKwargs), messages, tools)),
                 ToolConstraint.of(c, tools, c.requestedConstraint(ctx.body().asString(), null)), params, reply);
     }
@@ -133,8 +139,10 @@ public final class OpenAiApi {
         OpenAiFormat.CompletionRequest req;
         String prompt;
         SamplingParams params;
+        String adapter;
         try {
             req = body(ctx, OpenAiFormat.CompletionRequest.class);
+            adapter = c.adapterFor(req.model(), "model", true);
             prompt = promptText(req.prompt());
             if (req.suffix() != null && !req.suffix().isEmpty()) throw bad("suffix (fill-in-the-middle) is not supported");
             if (req.bestOf() != null && req.bestOf() != 1) throw bad("best_of must be 1 (got " + req.bestOf() + ")");
@@ -147,6 +155,7 @@ public final class OpenAiApi {
         }
         Reply reply = new TextReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()),
                 req.logprobs() == null ? -1 : req.logprobs(), Boolean.TRUE.equals(req.echo()) ? prompt : "");
+        reply.adapter = adapter;
         generate(ctx, c, c.rawPrompt(prompt), c.requestedConstraint(ctx.body().asString(), null), params, reply);
     }
 
@@ -182,7 +191,7 @@ public final class OpenAiApi {
             }
             try {
                 reply.promptReady(prompt.result());
-                reply.run = c.start(prompt.result(), params, constraint.result(), ctx.vertx().getOrCreateContext(), reply);
+                reply.run = c.start(prompt.result(), params, constraint.result(), reply.adapter, ctx.vertx().getOrCreateContext(), reply);
             } catch (ChatException e) {
                 fail(ctx, e);
                 return;
@@ -289,6 +298,8 @@ public final class OpenAiApi {
         final Vertx vertx;
         GenerationRun run;
         ReplyStream sse;
+        /** The LoRA adapter the request's model name selected; null = the base model. */
+        String adapter;
 
         Reply(RoutingContext ctx, ChatService chat, ServerConfig.Streaming streaming, boolean includeUsage, int topLogprobs,
               String idPrefix) {
@@ -313,6 +324,11 @@ public final class OpenAiApi {
         abstract Object finishChunk(String finishReason);
 
         abstract Object usageChunk(OpenAiFormat.Usage usage);
+
+        /** The model the reply names: the requested adapter, or the base. */
+        String modelName() {
+            return adapter != null ? adapter : chat.model().name();
+        }
 
         abstract Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage);
 
@@ -459,7 +475,7 @@ public final class OpenAiApi {
         @Override Object finishChunk(String finishReason) { return chunk(new OpenAiFormat.Delta(null, null), null, finishReason); }
 
         @Override Object usageChunk(OpenAiFormat.Usage usage) {
-            return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, chat.model().name(), List.of(), usage);
+            return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, modelName(), List.of(), usage);
         }
 
         @Override Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage) {
@@ -467,7 +483,7 @@ public final class OpenAiApi {
             OpenAiFormat.OutMessage message = tools == null ? new OpenAiFormat.OutMessage("assistant", answer(c), null)
                     : ToolReplies.message(tools);
             if (reasoning != null) message = message.withReasoning(reasoning.reasoning());
-            return new OpenAiFormat.ChatCompletion(id, "chat.completion", created, chat.model().name(),
+            return new OpenAiFormat.ChatCompletion(id, "chat.completion", created, modelName(),
                     List.of(new OpenAiFormat.Choice(0, message, lp, finishReason)), usage);
         }
 
@@ -477,7 +493,7 @@ public final class OpenAiApi {
         }
 
         private OpenAiFormat.Chunk chunk(OpenAiFormat.Delta delta, OpenAiFormat.Logprobs lp, String finishReason) {
-            return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, chat.model().name(),
+            return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, modelName(),
                     List.of(new OpenAiFormat.ChunkChoice(0, delta, lp, finishReason)), null);
         }
 
@@ -522,16 +538,16 @@ public final class OpenAiApi {
         @Override Object finishChunk(String finishReason) { return chunk("", null, finishReason); }
 
         @Override Object usageChunk(OpenAiFormat.Usage usage) {
-            return new OpenAiFormat.TextCompletion(id, "text_completion", created, chat.model().name(), List.of(), usage);
+            return new OpenAiFormat.TextCompletion(id, "text_completion", created, modelName(), List.of(), usage);
         }
 
         @Override Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage) {
-            return new OpenAiFormat.TextCompletion(id, "text_completion", created, chat.model().name(),
+            return new OpenAiFormat.TextCompletion(id, "text_completion", created, modelName(),
                     List.of(new OpenAiFormat.TextChoice(echo + c.text(), 0, topLogprobs >= 0 ? logprobs(logprobs) : null, finishReason)), usage);
         }
 
         private OpenAiFormat.TextCompletion chunk(String text, OpenAiFormat.TextLogprobs lp, String finishReason) {
-            return new OpenAiFormat.TextCompletion(id, "text_completion", created, chat.model().name(),
+            return new OpenAiFormat.TextCompletion(id, "text_completion", created, modelName(),
                     List.of(new OpenAiFormat.TextChoice(text, 0, lp, finishReason)), null);
         }
 
@@ -586,6 +602,7 @@ public final class OpenAiApi {
             case CONTEXT_OVERFLOW -> "context_length_exceeded";
             case UNAUTHORIZED -> "invalid_api_key";
             case OVERLOADED -> "rate_limit_exceeded";
+            case NOT_FOUND -> "model_not_found"; // the only thing this API looks up by name is the model
             default -> e.code.wire;
         };
         error(ctx.response(), e.code.httpStatus, e.getMessage(), type, code);

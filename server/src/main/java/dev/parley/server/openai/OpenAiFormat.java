@@ -167,7 +167,8 @@ public final class OpenAiFormat {
     public record ModelList(String object, List<ModelInfo> data) {}
 
     @Serdeable
-    public record ModelInfo(String id, String object, long created, @JsonProperty("owned_by") String ownedBy) {}
+    /** @param parent the base model a LoRA adapter is served on (vLLM's field); null for the base itself */
+    public record ModelInfo(String id, String object, long created, @JsonProperty("owned_by") String ownedBy, String parent) {}
 
     @Serdeable
     public record ErrorBody(ErrorDetail error) {}

@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A WebSocket chat session: the conversation so far and the settings of its last request. Sessions can be resumed
+ * A WebSocket chat session: the conversation so far, the settings of its last request and the LoRA adapter it chats
+ * with (null: the base model; kept until a request names another). Sessions can be resumed
  * from another socket (another event loop), so every method is synchronized. One request at a time: a session is
  * reserved by a request id while it generates. Its history is bounded by the model's context: a turn is committed
  * only once its whole conversation fitted the context and the engine accepted it.
@@ -15,6 +16,7 @@ public final class Session {
     private final String id;
     private final List<ChatMessage> history = new ArrayList<>();
     private SamplingParams lastParams;
+    private String adapter;
     private String busyWith;
     private long lastUsedNanos = System.nanoTime();
 
@@ -27,6 +29,9 @@ public final class Session {
     public synchronized List<ChatMessage> history() { return List.copyOf(history); }
 
     public synchronized SamplingParams lastParams() { return lastParams; }
+
+    /** The LoRA adapter of the session's last request; null = the base model. */
+    public synchronized String adapter() { return adapter; }
 
     /** Reserves the session for a request; false when another request is generating on it. */
     synchronized boolean reserve(String requestId) {
@@ -44,10 +49,11 @@ public final class Session {
     }
 
     /** The conversation the engine accepted (the new turn included) becomes the session's history. */
-    public synchronized void commit(List<ChatMessage> conversation, SamplingParams params) {
+    public synchronized void commit(List<ChatMessage> conversation, SamplingParams params, String adapter) {
         history.clear();
         history.addAll(conversation);
         lastParams = params;
+        this.adapter = adapter;
     }
 
     public synchronized void appendAssistant(String text) {
@@ -59,14 +65,18 @@ public final class Session {
         history.add(reply);
     }
 
-    /** What a shared store keeps of a session: the conversation and the settings of its last request. */
-    record State(List<ChatMessage> history, SamplingParams lastParams) {
+    /** What a shared store keeps of a session: the conversation, the settings of its last request and its adapter. */
+    record State(List<ChatMessage> history, SamplingParams lastParams, String adapter) {
         State {
             history = List.copyOf(history);
         }
+
+        State(List<ChatMessage> history, SamplingParams lastParams) {
+            this(history, lastParams, null);
+        }
     }
 
-    synchronized State state() { return new State(history, lastParams); }
+    synchronized State state() { return new State(history, lastParams, adapter); }
 
     /**
      * Takes the state another replica may have advanced. A session generating here keeps its own (newer) state; the
@@ -77,6 +87,7 @@ public final class Session {
         history.clear();
         history.addAll(state.history());
         lastParams = state.lastParams();
+        adapter = state.adapter();
         touch();
     }
 
@@ -85,6 +96,7 @@ public final class Session {
         history.clear();
         history.addAll(state.history());
         lastParams = state.lastParams();
+        adapter = state.adapter();
         touch();
     }
 

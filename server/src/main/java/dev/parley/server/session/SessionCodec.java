@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * A session's state as the JSON a shared store keeps: {@code {"history":[{role,content[,tool_calls:[{id,name,arguments}]]
- * [,tool_call_id]}...],"params":{...}|null}}.
+ * [,tool_call_id]}...],"params":{...}|null,"adapter":NAME|null}}.
  * Every SamplingParams field is written, so a replica resuming the session regenerates with exactly the same settings.
  */
 final class SessionCodec {
@@ -31,7 +31,7 @@ final class SessionCodec {
             history.add(message);
         }
         SamplingParams p = state.lastParams();
-        return new JsonObject().put("history", history).put("params", p == null ? null : encode(p)).encode();
+        return new JsonObject().put("history", history).put("params", p == null ? null : encode(p)).put("adapter", state.adapter()).encode();
     }
 
     static Session.State decode(String json) {
@@ -50,7 +50,7 @@ final class SessionCodec {
             history.add(new ChatMessage(msg.getString("role"), msg.getString("content"), calls, msg.getString("tool_call_id")));
         }
         JsonObject p = o.getJsonObject("params");
-        return new Session.State(history, p == null ? null : decodeParams(p));
+        return new Session.State(history, p == null ? null : decodeParams(p), o.getString("adapter"));
     }
 
     private static JsonObject encode(SamplingParams p) {

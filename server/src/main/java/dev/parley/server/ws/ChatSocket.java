@@ -138,7 +138,7 @@ public final class ChatSocket {
             int earlier = conversation.size();
             conversation.addAll(f.messages());
             Messages.validateToolResults(conversation, i -> i < earlier ? "session history[" + i + "]" : "messages[" + (i - earlier) + "]");
-            generate(id, session, conversation, params, tools, templateKwargsOf(f), text, received);
+            generate(id, session, conversation, params, tools, templateKwargsOf(f), f.params(), text, received);
         });
     }
 
@@ -151,7 +151,7 @@ public final class ChatSocket {
             if (history.isEmpty() || !history.getLast().role().equals("assistant"))
                 throw bad("nothing to regenerate: the session's last message is not an assistant reply");
             generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), tools, templateKwargsOf(f),
-                    text, received);
+                    f.params(), text, received);
         });
     }
 
@@ -170,7 +170,7 @@ public final class ChatSocket {
             List<ChatMessage> conversation = new ArrayList<>(history.subList(0, k));
             conversation.add(new ChatMessage(history.get(k).role(), f.content()));
             Messages.validateToolResults(conversation, i -> "session history[" + i + "]");
-            generate(id, session, conversation, paramsOrLast(params, session), tools, templateKwargsOf(f), text, received);
+            generate(id, session, conversation, paramsOrLast(params, session), tools, templateKwargsOf(f), f.params(), text, received);
         });
     }
 
@@ -265,7 +265,10 @@ public final class ChatSocket {
      * a regenerate or edit without params reuses the last sampling settings, not the grammar.
      */
     private void generate(String id, Session session, List<ChatMessage> conversation, SamplingParams params, ToolRequest tools,
-                          Map<String, Object> templateKwargs, String frame, long received) {
+                          Map<String, Object> templateKwargs, ChatParams frameParams, String frame, long received) {
+        // params.adapter picks the LoRA adapter (the base's name or "" the base); without it the session keeps its own
+        String requested = frameParams == null ? null : frameParams.adapter();
+        String adapter = requested == null ? session.adapter() : chat.adapterFor(requested, "params.adapter", false);
         WsRequest req = new WsRequest(id, session, params.logprobs(), received, ToolCallExtractor.forReply(chat.model(), tools));
         inFlight.put(id, req);
         List<ChatMessage> turn = List.copyOf(conversation);
@@ -281,8 +284,8 @@ public final class ChatSocket {
                 int[] prompt = formatted.result();
                 req.promptTokens = prompt.length;
                 req.reasoning = chat.reasoningSplitter(prompt);
-                req.run = chat.start(prompt, params, constraint.result(), context, req);
-                session.commit(turn, params); // `started` follows when the engine admits it (WsRequest.admitted)
+                req.run = chat.start(prompt, params, constraint.result(), adapter, context, req);
+                session.commit(turn, params, adapter); // `started` follows when the engine admits it (WsRequest.admitted)
             } catch (Throwable e) {
                 ChatException refusal = ChatErrors.of(e, "internal error");
                 req.end(false, ok -> sendError(id, refusal));

@@ -36,7 +36,7 @@ public final class WsFrames {
                              @JsonProperty("ignore_eos") Boolean ignoreEos, Integer logprobs,
                              Object tools, @JsonProperty("tool_choice") Object toolChoice,
                              @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls,
-                             @JsonProperty("chat_template_kwargs") Map<String, Object> chatTemplateKwargs) {
+                             @JsonProperty("chat_template_kwargs") Map<String, Object> chatTemplateKwargs, String adapter) {
 
         /** Validated settings; an invalid value is a bad_request naming the field (SamplingParams' own messages). */
         public SamplingParams toSamplingParams() {
@@ -48,7 +48,7 @@ public final class WsFrames {
         }
 
         static SamplingParams defaults() {
-            return new ChatParams(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
+            return new ChatParams(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                     .toSamplingParams();
         }
 

@@ -61,6 +61,27 @@ class ServeCommandTest {
             assertTrue(usage.contains(s), "help lacks " + s);
     }
 
+    @Test void badLoraAdaptersStopServeWithOneLine() {
+        String model = dev.parley.inference.testing.Shared.stories260K().toString();
+        assertOneLineError("--lora nameonly: expected NAME=ADAPTER.gguf", "serve", "--model", model, "--port", "0", "--warmup", "0",
+                "--lora", "nameonly");
+        assertOneLineError("--lora a=/nonexistent/a.gguf: adapter file not found: /nonexistent/a.gguf", "serve", "--model", model,
+                "--port", "0", "--warmup", "0", "--lora", "a=/nonexistent/a.gguf");
+        assertOneLineError(model + ": not a LoRA adapter: general.type is missing, expected 'adapter'", "serve", "--model", model,
+                "--port", "0", "--warmup", "0", "--lora", "a=" + model);
+        assertTrue(ServerMain.commandLine().getSubcommands().get("serve").getUsageMessage().contains("--lora=NAME=ADAPTER.gguf"));
+    }
+
+    private static void assertOneLineError(String message, String... args) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        var cmd = ServerMain.commandLine();
+        cmd.setErr(new java.io.PrintWriter(err));
+        assertEquals(2, cmd.execute(args), err.toString());
+        String last = err.toString().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.endsWith(message), err.toString());
+        assertTrue(last.startsWith("parley"), err.toString());
+    }
+
     @Test void liveBeforeTheModelLoadsButNotReady() throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
