@@ -83,6 +83,16 @@ public final class Engine implements InferenceEngine {
 
     @Override
     public RequestHandle submit(GenerationRequest request, GenerationListener listener) {
+        return submitChoices(request, java.util.Collections.singletonList(listener));
+    }
+
+    @Override
+    public RequestHandle submitChoices(GenerationRequest request, List<? extends GenerationListener> choices) {
+        if (choices.isEmpty()) throw new IllegalArgumentException("n must be >= 1");
+        if (choices.size() > config.maxRunning()) {
+            throw new IllegalArgumentException("n = " + choices.size() + " answers exceed the " + config.maxRunning()
+                    + " sequences the engine runs at once");
+        }
         int[] prompt = request.promptTokens();
         // a prompt that fills the context leaves no room for the first generated token
         checkInput(prompt, "prompt", prompt.length >= model.config().contextLength(), prompt.length >= scheduler.capacityTokens());
@@ -90,7 +100,15 @@ public final class Engine implements InferenceEngine {
             throw new IllegalArgumentException("the constraint was not compiled for this model's vocabulary (use grammars())");
         }
         LoraAdapter adapter = request.adapter() == null ? null : model.adapter(request.adapter());
-        return enqueue(id -> new Sequence(id, request, listener, this::abortLater, null, adapter));
+        Sequence seq = enqueue(id -> new Sequence(id, request, choices, this::abortLater, null, adapter));
+        return choices.size() == 1 ? seq : new ChoicesHandle(seq);
+    }
+
+    /** The handle of an n-answer request: cancelling it cancels every answer; it is done when all of them are. */
+    private record ChoicesHandle(Sequence first) implements RequestHandle {
+        @Override public long id() { return first.id(); }
+        @Override public void cancel() { first.cancel(); }
+        @Override public boolean isDone() { return first.allChoicesDone(); }
     }
 
     /**
@@ -173,7 +191,8 @@ public final class Engine implements InferenceEngine {
     @Override
     public EngineStats stats() {
         return new EngineStats(steps, computedTokens, scheduler.prefixHitTokens(), scheduler.preemptions(), blocks.freeBlocks(),
-                blocks.totalBlocks(), scheduler.prefixQueryTokens(), lastStepSequences);
+                blocks.totalBlocks(), scheduler.prefixQueryTokens(), lastStepSequences,
+                blocks.peakUsedBlocks());
     }
 
     /** Completes, with the time it took, once the warm-up is over (at once without one). */

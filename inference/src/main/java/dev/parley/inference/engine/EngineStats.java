@@ -12,11 +12,13 @@ package dev.parley.inference.engine;
  * @param prefixQueryTokens tokens looked up in the prefix cache at admissions (readmissions after preemption
  *                          included), the denominator of the hit rate {@code prefixHitTokens / prefixQueryTokens}
  * @param lastStepSequences sequences in the most recent batched step (decoding plus prefilling)
+ * @param peakUsedBlocks    the most KV blocks held by requests at any one time (a block shared by several
+ *                          sequences, by prefix reuse or a fork of n answers, counts once)
  */
 public record EngineStats(long steps, long computedTokens, long prefixHitTokens, long preemptions, int freeBlocks,
-                          int totalBlocks, long prefixQueryTokens, int lastStepSequences) {
+                          int totalBlocks, long prefixQueryTokens, int lastStepSequences, int peakUsedBlocks) {
     public EngineStats(long steps, long computedTokens, long prefixHitTokens, long preemptions, int freeBlocks, int totalBlocks) {
-        this(steps, computedTokens, prefixHitTokens, preemptions, freeBlocks, totalBlocks, 0, 0);
+        this(steps, computedTokens, prefixHitTokens, preemptions, freeBlocks, totalBlocks, 0, 0, 0);
     }
 
     /** Share of the KV arena held by requests (0..1); blocks kept only as prefix cache count as free. */

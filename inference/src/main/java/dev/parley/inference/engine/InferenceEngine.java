@@ -15,6 +15,14 @@ public interface InferenceEngine extends AutoCloseable {
     RequestHandle submit(GenerationRequest request, GenerationListener listener);
 
     /**
+     * Queues a request for several answers to one prompt, one per listener (OpenAI's {@code n}): the prompt is
+     * computed once, then each answer forks from it sharing its KV blocks and samples on its own, with the seed
+     * {@code seed + i} for answer i when the request has a seed. Cancelling the handle cancels all of them. Throws
+     * like {@link #submit(GenerationRequest, GenerationListener)}, and for more answers than the engine runs at once.
+     */
+    RequestHandle submitChoices(GenerationRequest request, java.util.List<? extends GenerationListener> choices);
+
+    /**
      * Queues an embedding of {@code request}'s tokens; the listener gets the pooled, normalized vector. Throws like
      * {@link #submit} (an input longer than the context, token ids out of range, a full queue).
      */

@@ -38,12 +38,13 @@ class ModelRunner implements AutoCloseable {
     }
 
     /**
-     * Runs the plan's rows in one forward pass. Returns, per plan entry, the logits of its last row when that row is
+     * Makes the plan's block copies, then runs its rows in one forward pass. Returns, per plan entry, the logits of its last row when that row is
      * the sequence's last token (else null), and the hidden states of the rows embedding sequences pool; the arrays
      * are overwritten by the next call.
      */
     StepOutput execute(StepPlan plan) {
         List<StepPlan.Entry> entries = plan.entries();
+        for (StepPlan.BlockCopy copy : plan.copies()) kv.copyBlock(copy.fromBlock(), copy.toBlock()); // before any write
         batch.clear();
         if (hiddenStart.length < entries.size()) hiddenStart = new int[Math.max(entries.size(), 2 * hiddenStart.length)];
         for (int i = 0; i < entries.size(); i++) {

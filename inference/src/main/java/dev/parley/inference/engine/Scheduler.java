@@ -21,7 +21,14 @@ import java.util.List;
  * recently admitted running sequence is preempted: its blocks are released and it goes back to the head of the queue
  * to be recomputed later (its full blocks stay in the prefix cache, so the recomputation is often a cache hit).
  * Preemption always takes the last running sequence, which keeps every pass over the running batch linear.
- * Only the engine's worker thread calls this class.
+ *
+ * <p>A request for n answers is admitted only when n places of the running batch are free; it reads its prompt as
+ * one sequence, and in the update that computes the prompt's last token the other n - 1 fork from it: they share all
+ * its KV blocks (the {@link BlockManager}'s reference counts) and each samples its first token from the same logits.
+ * The partly filled last prompt block is copied on the first write into it ({@link BlockManager#makeWritable}: the
+ * plan carries the copy, the runner makes it before the forward pass); only decoding ever writes into a shared
+ * block, since a prefill writes past its prefix hit, whose blocks are full, and a preempted fork recomputes into
+ * fresh blocks. Only the engine's worker thread calls this class.
  */
 final class Scheduler {
     private final Model model;
@@ -65,9 +72,10 @@ final class Scheduler {
         waiting.addLast(seq);
     }
 
-    /** Ends a request its client cancelled; its blocks are released before the next plan. */
+    /** Ends a request its client cancelled, with every answer forked from it; blocks are released before the next plan. */
     void abort(Sequence seq) {
         outputs.finish(seq, FinishReason.CANCELLED, false);
+        for (Sequence fork : seq.forks()) outputs.finish(fork, FinishReason.CANCELLED, false);
     }
 
     /** Ends every request, queued or running (the engine is closing), and releases their blocks. */
@@ -97,14 +105,18 @@ final class Scheduler {
                     budget--;
                 }
             }
+            int slots = 0; // places of the running batch taken, answers still to fork included
             for (Sequence seq : running) {
+                slots += seq.slots();
                 if (seq.isDone() || seq.totalTokens() - seq.computedTokens() <= 1) continue;
                 budget -= addChunk(seq, budget);
             }
             // no admissions right after a preemption: the freed blocks go to the sequences already running
-            while (!preemptedThisStep && budget > 0 && running.size() < config.maxRunning() && !waiting.isEmpty()) {
-                int admitted = admit(waiting.peekFirst(), budget);
+            while (!preemptedThisStep && budget > 0 && !waiting.isEmpty() && slots + waiting.peekFirst().slots() <= config.maxRunning()) {
+                Sequence next = waiting.peekFirst();
+                int admitted = admit(next, budget);
                 if (admitted < 0) break;
+                if (admitted > 0) slots += next.slots();
                 budget -= admitted;
             }
             // every running sequence is stuck waiting for blocks another one holds: free the newest one's
@@ -133,21 +145,53 @@ final class Scheduler {
                 if (seq.markComputed(entries.get(i).tokens())) outputs.finish(seq, FinishReason.STOP, false);
                 continue; // its blocks are freed below, not kept as prefix cache: nothing generates from an embedded text
             } else if (seq.markComputed(entries.get(i).tokens())) {
-                outputs.process(seq, output.logits()[i]);
+                if (seq.forksPending()) fork(seq, output.logits()[i]);
+                else outputs.process(seq, output.logits()[i]);
             }
             blocks.registerFull(seq.table(), seq.tokens(), seq.computedTokens());
         }
         removeFinished();
     }
 
-    /** Allocates the block for the next token of seq, preempting newer sequences (or seq itself) until one is free. */
+    /**
+     * The prompt of an n-answer request is computed: the other answers fork from it, sharing its blocks, join the
+     * running batch behind it, and each samples its first token from a copy of the same logits (sampling changes them).
+     */
+    private void fork(Sequence parent, float[] logits) {
+        List<Sequence> children;
+        try {
+            children = parent.fork(model);
+        } catch (RuntimeException e) {
+            outputs.fail(parent, e); // its never-forked answers get the same error
+            return;
+        }
+        for (Sequence child : children) {
+            blocks.fork(parent.table(), child.table());
+            running.add(child);
+            OutputProcessor.safely(child, child::admittedAsFork);
+            outputs.process(child, logits.clone());
+        }
+        outputs.process(parent, logits);
+    }
+
+    /**
+     * Allocates the block for the next token of seq, and a private copy of it when it is shared with a fork,
+     * preempting newer sequences (or seq itself) until the blocks are free.
+     */
     private boolean makeRoom(Sequence seq) {
-        while (!blocks.allocate(seq.table(), seq.computedTokens() + 1)) {
+        int position = seq.computedTokens();
+        while (!blocks.allocate(seq.table(), position + 1) || !writable(seq, position)) {
             Sequence victim = running.getLast();
             preempt(victim);
             if (victim == seq) return false;
         }
         return true;
+    }
+
+    /** Makes the block of {@code position} seq's own (copy-on-write after a fork); false when no block is free for it. */
+    private boolean writable(Sequence seq, int position) {
+        return !blocks.isShared(seq.table(), position)
+                || blocks.makeWritable(seq.table(), position, position + 1, (from, to) -> plan.copy(seq, from, to));
     }
 
     /** Schedules the next prompt chunk of seq, as much as budget and free blocks allow; returns its size. */

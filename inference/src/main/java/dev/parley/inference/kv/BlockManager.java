@@ -12,8 +12,10 @@ import java.util.Map;
  * <p>A full block whose keys and values are computed is registered under a hash chained over every token id of the
  * prefix up to its end (starting from the table's namespace: the base model or a LoRA adapter, whose keys and values
  * differ for the same tokens), so a later sequence with the same prefix (a shared system prompt, earlier conversation turns)
- * maps the same block instead of recomputing it. Blocks are shared read-only: only full blocks are ever shared, and a
- * sequence writes only into its own partial last block.
+ * maps the same block instead of recomputing it. Blocks are shared read-only: a prefix hit shares only full blocks,
+ * and a sequence writes only into blocks it holds alone. A {@link #fork} (several answers sampled from one prompt)
+ * shares every block of the prompt, the partly filled last one included; the first fork to write into that one gets
+ * a private copy ({@link #makeWritable}, copy-on-write as in vLLM's parallel sampling), the last holder writes in place.
  *
  * <p>A block whose count drops to zero goes to the tail of the free list but keeps its registration; allocation takes
  * the head, so unreferenced cached blocks are evicted least recently freed first, and a prefix hit on a free block
@@ -31,6 +33,8 @@ public final class BlockManager {
     /** Insertion order = LRU order; iteration starts at the least recently freed block. */
     private final LinkedHashSet<Integer> free = new LinkedHashSet<>();
     private final Map<Long, Integer> byHash = new HashMap<>();
+    /** The most blocks ever held by tables at once: what a workload really needed of the arena. */
+    private int peakUsed;
 
     public BlockManager(int blocks, int blockSize) {
         if (blocks < 1 || blockSize < 1) throw new IllegalArgumentException("blocks " + blocks + ", blockSize " + blockSize);
@@ -48,6 +52,12 @@ public final class BlockManager {
     /** Blocks that can be allocated now (never used, or unreferenced and only cached). */
     public int freeBlocks() { return free.size(); }
     public int refCount(int block) { return refs[block]; }
+    /** The most blocks held by tables at any one time since the manager was made. */
+    public int peakUsedBlocks() { return peakUsed; }
+
+    private void noteUsed() {
+        peakUsed = Math.max(peakUsed, refs.length - free.size());
+    }
     public boolean isCached(int block) { return registered[block]; }
 
     /** Blocks {@code table} still needs to hold {@code tokens} positions. */
@@ -60,6 +70,7 @@ public final class BlockManager {
         int need = blocksNeeded(table, tokens);
         if (need > free.size()) return false;
         for (int i = 0; i < need; i++) table.add(take());
+        noteUsed();
         return true;
     }
 
@@ -74,6 +85,52 @@ public final class BlockManager {
         }
         refs[b] = 1;
         return b;
+    }
+
+    /**
+     * Makes {@code target} (empty) share every block of {@code source}, each block's count raised by one: a forked
+     * sequence reads the same prompt without a copy. Needs no free block.
+     */
+    public void fork(BlockTable source, BlockTable target) {
+        if (target.size() != 0) throw new IllegalStateException("table not empty");
+        for (int i = 0; i < source.size(); i++) refs[source.block(i)]++;
+        target.copyOf(source);
+    }
+
+    /**
+     * Before positions {@code [from, to)} of {@code table} are written: each block of that range that another table
+     * also holds is replaced by a fresh one, and {@code copies} is told to copy the old block's contents into it
+     * (the positions before {@code from} must be kept). All or nothing: false, with nothing changed, when there are
+     * not enough free blocks. The table must already hold the range ({@link #allocate}).
+     */
+    public boolean makeWritable(BlockTable table, int from, int to, BlockCopies copies) {
+        if (to <= from) return true;
+        int first = from / blockSize, last = (to - 1) / blockSize;
+        if (last >= table.size()) throw new IllegalStateException("positions up to " + to + " are not allocated");
+        int shared = 0;
+        for (int i = first; i <= last; i++) if (refs[table.block(i)] > 1) shared++;
+        if (shared > free.size()) return false;
+        for (int i = first; i <= last; i++) {
+            int block = table.block(i);
+            if (refs[block] <= 1) continue;
+            int copy = take();
+            refs[block]--; // still held by the others; never zero here
+            table.set(i, copy);
+            copies.copy(block, copy);
+        }
+        noteUsed();
+        return true;
+    }
+
+    /** Whether the block holding {@code position} is also held by another table (a write must copy it first). */
+    public boolean isShared(BlockTable table, int position) {
+        return refs[table.block(position / blockSize)] > 1;
+    }
+
+    /** Where {@link #makeWritable} sends the block copies the cache must make before the write. */
+    @FunctionalInterface
+    public interface BlockCopies {
+        void copy(int fromBlock, int toBlock);
     }
 
     /**
@@ -110,6 +167,7 @@ public final class BlockManager {
             table.setHash(i, h);
             parent = h;
         }
+        noteUsed();
         return table.size() * blockSize;
     }
 

@@ -6,7 +6,9 @@ import java.util.Arrays;
  * One sequence's view of the paged cache: the ids of its blocks in position order (position p lives in block
  * {@code ids[p / blockSize]}, slot {@code p % blockSize}), and the chained content hash of each full block that has
  * been registered for prefix reuse. The chain starts at the table's namespace: 0 for the base model, an adapter's own
- * value for sequences computed with a LoRA adapter, so a prefix computed with one is never reused by another.
+ * value for sequences computed with a LoRA adapter, so a prefix computed with one is never reused by another. Two
+ * tables may hold the same block: a prefix-cache hit (full blocks only) or a fork (every block, the partly filled
+ * last one included, until one of them writes into it; see {@link BlockManager#fork}).
  */
 public final class BlockTable {
     private final long namespace;
@@ -53,6 +55,21 @@ public final class BlockTable {
     void setHash(int index, long hash) {
         hashes[index] = hash;
         hashed = index + 1;
+    }
+
+    /** Puts {@code block} at {@code index} in place of a shared one (copy-on-write). */
+    void set(int index, int block) {
+        if (index >= count) throw new IndexOutOfBoundsException(index);
+        ids[index] = block;
+    }
+
+    /** Becomes a copy of {@code source}: the same blocks and known hashes (a fork; the counts are the manager's). */
+    void copyOf(BlockTable source) {
+        if (source.namespace != namespace) throw new IllegalArgumentException("a fork computes in its parent's namespace");
+        ids = Arrays.copyOf(source.ids, Math.max(8, source.ids.length));
+        hashes = Arrays.copyOf(source.hashes, ids.length);
+        count = source.count;
+        hashed = source.hashed;
     }
 
     void clear() {

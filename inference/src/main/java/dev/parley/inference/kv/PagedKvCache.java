@@ -66,6 +66,12 @@ public final class PagedKvCache implements AutoCloseable {
         }
     }
 
+    /** Copies every layer's keys and values of block {@code from} into block {@code to} (copy-on-write of a fork). */
+    public void copyBlock(int from, int to) {
+        if (from < 0 || from >= blocks || to < 0 || to >= blocks) throw new IndexOutOfBoundsException(from + " -> " + to);
+        MemorySegment.copy(memory, (long) from * blockBytes, memory, (long) to * blockBytes, blockBytes);
+    }
+
     /** Element {@code i} of the row at byte offset {@code rowOffset}, as a float. */
     public float get(long rowOffset, int i) {
         return format == KvFormat.F32

@@ -95,39 +95,11 @@ final class Q4_0Matrix extends WeightMatrix {
      * zero-extended to int16 lanes of the full width (twice the float lanes), low and high nibbles minus 8 multiplied
      * with the int16 activation quants and added in int16 (|sum| &lt;= 2 * 2 * 8 * 128 at 4 lanes), then adjacent lanes
      * summed into int lanes through a reinterpretation and shifts (a short-to-int conversion of the upper half stalls
-     * on AVX2), one conversion, one FMA with dw * dx. The block offset comes from the int block index. Two blocks per
-     * iteration into two accumulators, as Q8_0's kernels.
+     * on AVX2), one conversion, one FMA with dw * dx. The block offset comes from the int block index.
      */
     private float dotInt16Pairs(long base, short[] qx, float[] dx) {
-        FloatVector acc0 = FloatVector.zero(FLOATS), acc1 = acc0;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            long off = base + (long) b * BLOCK_BYTES, off1 = off + BLOCK_BYTES;
-            int xi = 32 * b;
-            ShortVector p0 = ShortVector.zero(PAIRED_SHORTS), p1 = p0;
-            for (int g = 0; g < 16; g += PAIRED_SHORTS.length()) {
-                ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(PAIRED_BYTES, data, off + QUANTS + g, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, PAIRED_SHORTS, 0);
-                ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(PAIRED_BYTES, data, off1 + QUANTS + g, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, PAIRED_SHORTS, 0);
-                ShortVector lo0 = q0.and((short) 0xF).sub((short) 8), hi0 = q0.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
-                ShortVector lo1 = q1.and((short) 0xF).sub((short) 8), hi1 = q1.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
-                p0 = p0.add(lo0.mul(ShortVector.fromArray(PAIRED_SHORTS, qx, xi + g)))
-                        .add(hi0.mul(ShortVector.fromArray(PAIRED_SHORTS, qx, xi + 16 + g)));
-                p1 = p1.add(lo1.mul(ShortVector.fromArray(PAIRED_SHORTS, qx, xi + 32 + g)))
-                        .add(hi1.mul(ShortVector.fromArray(PAIRED_SHORTS, qx, xi + 48 + g)));
-            }
-            IntVector pairs0 = p0.reinterpretAsInts(), pairs1 = p1.reinterpretAsInts();
-            IntVector sums0 = pairs0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(pairs0.lanewise(VectorOperators.ASHR, 16));
-            IntVector sums1 = pairs1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(pairs1.lanewise(VectorOperators.ASHR, 16));
-            float scale0 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off)) * dx[b];
-            float scale1 = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off1)) * dx[b + 1];
-            acc0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS, scale0), acc0);
-            acc1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS, scale1), acc1);
-        }
-        if (b < blocks) { // an odd block count: the last block alone
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int b = 0; b < blocks; b++) {
             long off = base + (long) b * BLOCK_BYTES;
             int xi = 32 * b;
             ShortVector p = ShortVector.zero(PAIRED_SHORTS);
@@ -142,9 +114,9 @@ final class Q4_0Matrix extends WeightMatrix {
             IntVector sums = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(pairs.lanewise(VectorOperators.ASHR, 16));
             float scale = Float.float16ToFloat(data.get(Numbers.LE_SHORT, off)) * dx[b];
-            acc0 = ((FloatVector) sums.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS, scale), acc0);
+            acc = ((FloatVector) sums.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS, scale), acc);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /**

@@ -29,7 +29,7 @@ final class AdamW {
     /** Scales all gradients down so their global L2 norm is at most maxNorm; returns the norm before clipping. */
     static double clip(List<Param> params, double maxNorm) {
         double ss = 0;
-        for (Param p : params) for (float g : p.g) ss += (double) g * g;
+        for (Param p : params) for (float g : p.grad()) ss += (double) g * g;
         double norm = Math.sqrt(ss);
         if (norm > maxNorm) {
             float s = (float) (maxNorm / norm);
@@ -44,7 +44,7 @@ final class AdamW {
         float c1 = (float) (1 - Math.pow(beta1, step + 1)), c2 = (float) (1 - Math.pow(beta2, step + 1));
         for (Param p : params) {
             float decay = p.isMatrix() ? 1 - rate * weightDecay : 1;
-            float[] w = p.w, g = p.g, m = p.m, v = p.v;
+            float[] w = p.w, g = p.grad(), m = p.m(), v = p.v(); // the moments are allocated at the first update
             Pool.chunks(w.length, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     m[i] = beta1 * m[i] + (1 - beta1) * g[i];

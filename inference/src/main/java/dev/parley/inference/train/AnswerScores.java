@@ -29,7 +29,9 @@ final class AnswerScores {
                     if (ref != null && ref[s] != null) {
                         double d = 0;
                         for (int v = 0; v < vocab; v++) {
-                            double lp = logits[o + v] - logZ;
+                            // rounded to float as the reference's kept distribution was: a policy equal to its reference
+                            // then has a KL of exactly 0, not ±1e-9 that prints as -0.0000
+                            double lp = (float) (logits[o + v] - logZ);
                             d += Math.exp(lp) * (lp - ref[s][k * vocab + v]);
                         }
                         kl[s] += d;

@@ -22,7 +22,7 @@ final class DpoCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         TuneOptions op = options;
-        try (FineTuneBase policy = FineTuneBase.load(op.model)) {
+        try (FineTuneBase policy = FineTuneBase.load(op.model, op.rank > 0)) {
             op.check(policy);
             int context = policy.llama.config().context();
             List<PreferenceData.Pair> train = PreferenceData.read(op.data, policy.encoder, context);
@@ -33,7 +33,7 @@ final class DpoCommand implements Callable<Integer> {
             if (ref == null) {
                 tr = new DpoTrainer(policy, policy, train, val, op.tuning(), beta, cache);
             } else {
-                try (FineTuneBase reference = FineTuneBase.load(ref)) {
+                try (FineTuneBase reference = FineTuneBase.load(ref, true)) { // only run forward: frozen in its format
                     TuneOptions.printModel(reference, "reference", ref);
                     tr = new DpoTrainer(policy, reference, train, val, op.tuning(), beta, cache);
                 }

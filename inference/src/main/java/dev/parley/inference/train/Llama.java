@@ -24,31 +24,57 @@ public final class Llama {
 
     /** Weights ~ N(0, 0.02); the projections into the residual stream scaled by 1/sqrt(2·layers) (GPT-2's init). */
     public Llama(LlamaConfig c, long seed) {
+        this(c, randomInit(c, seed));
+    }
+
+    /** Makes a tensor of the model: its name, shape and the standard deviation of its random init (0 for a norm gain). */
+    interface Tensors { Param make(String name, int rows, int cols, float std); }
+
+    /** The tensors from {@code tensors}, in GGUF order (embedding, blocks, output norm). */
+    Llama(LlamaConfig c, Tensors tensors) {
         this.c = c;
         rope = new Rope(c.context(), c.headDim(), LlamaConfig.ROPE_BASE);
-        SplittableRandom rnd = new SplittableRandom(seed);
         float std = 0.02f, residualStd = (float) (0.02 / Math.sqrt(2.0 * c.layers()));
-        embedding = param("token_embd.weight", c.vocab(), c.dim(), rnd, std);
+        embedding = add(tensors.make("token_embd.weight", c.vocab(), c.dim(), std));
         layers = new Layer[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
             String p = "blk." + l + ".";
-            layers[l] = new Layer(norm(p + "attn_norm.weight"),
-                    param(p + "attn_q.weight", c.dim(), c.dim(), rnd, std),
-                    param(p + "attn_k.weight", c.kvDim(), c.dim(), rnd, std),
-                    param(p + "attn_v.weight", c.kvDim(), c.dim(), rnd, std),
-                    param(p + "attn_output.weight", c.dim(), c.dim(), rnd, residualStd),
-                    norm(p + "ffn_norm.weight"),
-                    param(p + "ffn_gate.weight", c.ffn(), c.dim(), rnd, std),
-                    param(p + "ffn_up.weight", c.ffn(), c.dim(), rnd, std),
-                    param(p + "ffn_down.weight", c.dim(), c.ffn(), rnd, residualStd));
+            layers[l] = new Layer(add(tensors.make(p + "attn_norm.weight", 1, c.dim(), 0)),
+                    add(tensors.make(p + "attn_q.weight", c.dim(), c.dim(), std)),
+                    add(tensors.make(p + "attn_k.weight", c.kvDim(), c.dim(), std)),
+                    add(tensors.make(p + "attn_v.weight", c.kvDim(), c.dim(), std)),
+                    add(tensors.make(p + "attn_output.weight", c.dim(), c.dim(), residualStd)),
+                    add(tensors.make(p + "ffn_norm.weight", 1, c.dim(), 0)),
+                    add(tensors.make(p + "ffn_gate.weight", c.ffn(), c.dim(), std)),
+                    add(tensors.make(p + "ffn_up.weight", c.ffn(), c.dim(), std)),
+                    add(tensors.make(p + "ffn_down.weight", c.dim(), c.ffn(), residualStd)));
         }
-        outputNorm = norm("output_norm.weight");
+        outputNorm = add(tensors.make("output_norm.weight", 1, c.dim(), 0));
+    }
+
+    /** Matrices ~ N(0, std) drawn in GGUF order from one generator; norm gains 1. */
+    private static Tensors randomInit(LlamaConfig c, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        return (name, rows, cols, std) -> {
+            Param p = new Param(name, rows, cols);
+            if (rows == 1) Arrays.fill(p.w, 1f);
+            else for (int i = 0; i < p.w.length; i++) p.w[i] = (float) (rnd.nextGaussian() * std);
+            return p;
+        };
+    }
+
+    private Param add(Param p) {
+        params.add(p);
+        return p;
     }
 
     public LlamaConfig config() { return c; }
 
     /** Attaches adapters (null detaches them): forward adds their deltas, backward trains them and freezes the projections. */
     void attach(Lora adapters) { this.lora = adapters; }
+
+    /** The attached adapters, or null. */
+    Lora adapters() { return lora; }
 
     /** The base weight of projection {@code p} in layer {@code l}. */
     Param weight(int l, Lora.Projection p) {
@@ -59,33 +85,27 @@ public final class Llama {
     }
 
     private void project(int l, Lora.Projection p, float[] x, float[] y, int n, int in, int out) {
-        MatMul.forward(x, weight(l, p).w, y, n, in, out);
+        MatMul.forward(x, weight(l, p), y, n, in, out);
         if (lora != null) lora.adapter(l, p).forward(x, y, n, in, out);
     }
 
     private void projectBackward(int l, Lora.Projection p, float[] x, float[] dy, float[] dx, int n, int in, int out) {
         Param w = weight(l, p);
-        MatMul.backward(x, w.w, dy, dx, lora != null ? null : w.g, n, in, out);
+        // with adapters attached the projection is frozen: only dx (a weight bound in its GGUF format never takes a gradient)
+        if (lora == null || w.frozen != null) MatMul.backward(x, w, dy, dx, n, in, out);
+        else MatMul.backward(x, w.w, dy, dx, null, n, in, out);
         if (lora != null) lora.adapter(l, p).backward(x, dy, dx, n, in, out);
     }
 
-    private Param param(String name, int rows, int cols, SplittableRandom rnd, float std) {
-        Param p = new Param(name, rows, cols);
-        for (int i = 0; i < p.w.length; i++) p.w[i] = (float) (rnd.nextGaussian() * std);
-        params.add(p);
-        return p;
-    }
-
-    private Param norm(String name) {
-        Param p = new Param(name, 1, c.dim());
-        Arrays.fill(p.w, 1f);
-        params.add(p);
-        return p;
-    }
-
-    /** Everything one forward pass of B×T tokens keeps for the backward pass, plus the backward's scratch. */
+    /**
+     * Everything one forward pass of B×T tokens keeps for the backward pass, plus the backward's scratch. Sized for the
+     * largest batch seen so far and reused by smaller ones: fine-tuning batches are padded to their longest example, so
+     * every step has another T, and reallocating ~1 GB of activations per step (a 110M model, ~1000 tokens) cost more in
+     * GC pauses and page faults than the step's arithmetic.
+     */
     private static final class Activations {
-        final int b, t, n;
+        int b, t, n;
+        final int capacity, probsCapacity;
         final float[] x, xFinal, xf, rf, logits;
         final float[][] xIn, xn1, r1, q, k, v, probs, att, xMid, xn2, r2, ga, ub, h;
         final float[] tmp, dx, dxn, datt, dq, dk, dv, dh, dga, dub;
@@ -94,6 +114,8 @@ public final class Llama {
             this.b = b;
             this.t = t;
             n = b * t;
+            capacity = n;
+            probsCapacity = b * t * t;
             int L = c.layers(), D = c.dim(), KV = c.kvDim(), F = c.ffn();
             x = new float[n * D]; xFinal = new float[n * D]; xf = new float[n * D]; rf = new float[n];
             logits = new float[n * c.vocab()];
@@ -106,21 +128,32 @@ public final class Llama {
             dq = new float[n * D]; dk = new float[n * KV]; dv = new float[n * KV];
             dh = new float[n * F]; dga = new float[n * F]; dub = new float[n * F];
         }
+
+        boolean fits(int b, int t) { return b * t <= capacity && b * t * t <= probsCapacity; }
     }
 
     private Activations activations(int b, int t) {
         if (t > c.context()) throw new IllegalArgumentException("sequence length " + t + " exceeds the context " + c.context());
-        if (a == null || a.b != b || a.t != t) a = new Activations(c, b, t);
+        if (a == null || !a.fits(b, t)) {
+            a = null; // the old buffers can go before the new ones are allocated
+            a = new Activations(c, b, t);
+        }
+        a.b = b;
+        a.t = t;
+        a.n = b * t;
         return a;
     }
 
-    /** Runs B sequences of T tokens ({@code tokens} is [B·T]) and returns the logits [B·T × vocab] (a reused buffer). */
+    /**
+     * Runs B sequences of T tokens ({@code tokens} is [B·T]) and returns the logits [B·T × vocab] at the start of a reused
+     * buffer (longer when an earlier batch was larger).
+     */
     public float[] forward(int[] tokens, int b, int t) {
         Activations a = activations(b, t);
         int n = a.n, D = c.dim(), KV = c.kvDim(), F = c.ffn(), H = c.heads();
         float eps = LlamaConfig.RMS_EPS;
         float[] x = a.x;
-        for (int i = 0; i < n; i++) System.arraycopy(embedding.w, tokens[i] * D, x, i * D, D);
+        for (int i = 0; i < n; i++) embedding.row(tokens[i], x, i * D);
         for (int l = 0; l < c.layers(); l++) {
             Layer w = layers[l];
             System.arraycopy(x, 0, a.xIn[l], 0, n * D);
@@ -143,7 +176,7 @@ public final class Llama {
         }
         System.arraycopy(x, 0, a.xFinal, 0, n * D);
         RmsNorm.forward(a.xFinal, outputNorm.w, a.xf, a.rf, n, D, eps);
-        MatMul.forward(a.xf, embedding.w, a.logits, n, D, c.vocab());
+        MatMul.forward(a.xf, embedding, a.logits, n, D, c.vocab());
         return a.logits;
     }
 
@@ -163,9 +196,9 @@ public final class Llama {
         int n = a.n, t = a.t, D = c.dim(), KV = c.kvDim(), F = c.ffn(), H = c.heads();
         float[] dx = a.dx, dxn = a.dxn;
         Arrays.fill(dxn, 0f);
-        MatMul.backward(a.xf, embedding.w, a.logits, dxn, embedding.g, n, D, c.vocab());
+        MatMul.backward(a.xf, embedding, a.logits, dxn, n, D, c.vocab());
         Arrays.fill(dx, 0f);
-        RmsNorm.backward(a.xFinal, outputNorm.w, a.rf, dxn, dx, outputNorm.g, n, D);
+        RmsNorm.backward(a.xFinal, outputNorm.w, a.rf, dxn, dx, outputNorm.grad(), n, D);
         for (int l = c.layers() - 1; l >= 0; l--) {
             Layer w = layers[l];
             // feed-forward: x = xMid + down(swiglu(gate(xn2), up(xn2)))
@@ -175,7 +208,7 @@ public final class Llama {
             Arrays.fill(dxn, 0f);
             projectBackward(l, Lora.Projection.GATE, a.xn2[l], a.dga, dxn, n, D, F);
             projectBackward(l, Lora.Projection.UP, a.xn2[l], a.dub, dxn, n, D, F);
-            RmsNorm.backward(a.xMid[l], w.ffnNorm.w, a.r2[l], dxn, dx, w.ffnNorm.g, n, D);
+            RmsNorm.backward(a.xMid[l], w.ffnNorm.w, a.r2[l], dxn, dx, w.ffnNorm.grad(), n, D);
             // attention: xMid = xIn + wo(attention(rope(q), rope(k), v))
             Arrays.fill(a.datt, 0f);
             projectBackward(l, Lora.Projection.O, a.att[l], dx, a.datt, n, D, D);
@@ -189,12 +222,16 @@ public final class Llama {
             projectBackward(l, Lora.Projection.Q, a.xn1[l], a.dq, dxn, n, D, D);
             projectBackward(l, Lora.Projection.K, a.xn1[l], a.dk, dxn, n, D, KV);
             projectBackward(l, Lora.Projection.V, a.xn1[l], a.dv, dxn, n, D, KV);
-            RmsNorm.backward(a.xIn[l], w.attnNorm.w, a.r1[l], dxn, dx, w.attnNorm.g, n, D);
+            RmsNorm.backward(a.xIn[l], w.attnNorm.w, a.r1[l], dxn, dx, w.attnNorm.grad(), n, D);
         }
-        for (int i = 0; i < n; i++) VecMath.axpy(1f, dx, i * D, embedding.g, tokens[i] * D, D);
+        float[] dEmbedding = embedding.grad();
+        if (dEmbedding == null) return;
+        int frozenRows = embedding.frozenRows;
+        for (int i = 0; i < n; i++)
+            if (tokens[i] >= frozenRows) VecMath.axpy(1f, dx, i * D, dEmbedding, (tokens[i] - frozenRows) * D, D);
     }
 
     public void zeroGradients() {
-        for (Param p : params) Arrays.fill(p.g, 0f);
+        for (Param p : params) if (p.g != null) Arrays.fill(p.g, 0f);
     }
 }

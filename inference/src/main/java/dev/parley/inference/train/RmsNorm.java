@@ -16,7 +16,7 @@ final class RmsNorm {
         }
     }
 
-    /** dx += r·(g⊙dy) − r³/d · x · Σ(g⊙dy⊙x); dg += Σ_t dy⊙x·r. */
+    /** dx += r·(g⊙dy) − r³/d · x · Σ(g⊙dy⊙x); dg += Σ_t dy⊙x·r (skipped when dg is null: a frozen gain). */
     static void backward(float[] x, float[] g, float[] rinv, float[] dy, float[] dx, float[] dg, int n, int d) {
         for (int t = 0; t < n; t++) {
             int o = t * d;
@@ -24,7 +24,7 @@ final class RmsNorm {
             double s = 0;
             for (int i = 0; i < d; i++) {
                 s += (double) g[i] * dy[o + i] * x[o + i];
-                dg[i] += dy[o + i] * x[o + i] * r;
+                if (dg != null) dg[i] += dy[o + i] * x[o + i] * r;
             }
             float c = (float) (s * r * r * r / d);
             for (int i = 0; i < d; i++) dx[o + i] += r * g[i] * dy[o + i] - c * x[o + i];

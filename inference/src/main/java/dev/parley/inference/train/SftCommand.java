@@ -15,7 +15,7 @@ final class SftCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         TuneOptions op = options;
-        try (FineTuneBase base = FineTuneBase.load(op.model)) {
+        try (FineTuneBase base = FineTuneBase.load(op.model, op.rank > 0)) {
             op.check(base);
             int context = base.llama.config().context();
             List<ChatEncoder.Example> train = SftData.read(op.data, base.encoder, context);

@@ -117,8 +117,8 @@ public final class Trainer {
             writeStrings(out, vocab.merges());
             for (Param p : model.params) {
                 writeFloats(out, p.w);
-                writeFloats(out, p.m);
-                writeFloats(out, p.v);
+                writeFloats(out, p.m());
+                writeFloats(out, p.v());
             }
             writeCurves(out, List.of(trainCurve, valCurve));
         });
@@ -166,8 +166,8 @@ public final class Trainer {
             Llama model = new Llama(c, o.seed());
             for (Param p : model.params) {
                 readFloats(in, p.w);
-                readFloats(in, p.m);
-                readFloats(in, p.v);
+                readFloats(in, p.m());
+                readFloats(in, p.v());
             }
             Trainer tr = new Trainer(model, vocab, o, corpus);
             tr.step = v[7];

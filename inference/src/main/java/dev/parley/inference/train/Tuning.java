@@ -44,7 +44,11 @@ final class Tuning {
             model.attach(lora);
             trainable.addAll(lora.params);
             if (!base.addedTokens.isEmpty()) trainable.add(model.embedding);
+            // everything else is frozen: no gradient is computed or allocated for it (the projections' the model skips itself)
+            for (Param p : model.params) if (!trainable.contains(p)) p.noGradient = true;
         } else {
+            if (base.frozen)
+                throw new IllegalArgumentException("full fine-tuning needs the model in F32: load it unfrozen, or tune with a LoRA rank");
             lora = null;
             trainable.addAll(model.params);
         }
@@ -69,7 +73,7 @@ final class Tuning {
     /** One optimizer step with the gradients the objective left in the parameters, after a batch of {@code batchTokens} tokens. */
     void update(long batchTokens) {
         tokens += batchTokens;
-        if (lora != null && !base.addedTokens.isEmpty()) {
+        if (lora != null && !base.addedTokens.isEmpty() && base.llama.embedding.frozen == null) {
             // the base's own rows stay frozen: no gradient (and no weight decay) leaves them exactly as they were
             Param e = base.llama.embedding;
             Arrays.fill(e.g, 0, base.baseVocab * e.cols, 0f);
@@ -95,8 +99,8 @@ final class Tuning {
                 Trainer.writeStrings(out, new String[] {p.name});
                 out.writeInt(p.w.length);
                 Trainer.writeFloats(out, p.w);
-                Trainer.writeFloats(out, p.m);
-                Trainer.writeFloats(out, p.v);
+                Trainer.writeFloats(out, p.m());
+                Trainer.writeFloats(out, p.v());
             }
             Trainer.writeCurves(out, curves);
         });
@@ -118,8 +122,8 @@ final class Tuning {
             for (Param p : trainable) {
                 if (!Trainer.readStrings(in)[0].equals(p.name) || in.readInt() != p.w.length) throw mismatch(file);
                 Trainer.readFloats(in, p.w);
-                Trainer.readFloats(in, p.m);
-                Trainer.readFloats(in, p.v);
+                Trainer.readFloats(in, p.m());
+                Trainer.readFloats(in, p.v());
             }
             Trainer.readCurves(in, curves);
             step = savedStep;
@@ -134,9 +138,12 @@ final class Tuning {
                 + "--lora-rank)");
     }
 
-    /** Folds the adapters into the base weights and detaches them; the model then computes what base plus adapters did. */
+    /**
+     * Folds the adapters into the base weights and detaches them; the model then computes what base plus adapters did. A
+     * base frozen in its GGUF format keeps them attached: {@link FineTuneBase#write} folds them into each tensor it writes.
+     */
     void mergeAdapters() {
-        if (lora == null) return;
+        if (lora == null || base.frozen) return;
         lora.merge();
         base.llama.attach(null);
     }

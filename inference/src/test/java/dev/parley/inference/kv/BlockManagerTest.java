@@ -2,6 +2,8 @@ package dev.parley.inference.kv;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -133,5 +135,95 @@ class BlockManagerTest {
         assertEquals(1, m.refCount(other.block(0)), "the live block of the rejected table keeps its reference");
         assertEquals(free, m.freeBlocks());
         assertEquals(2, stale.size(), "a rejected release leaves the table as it was");
+    }
+
+    @Test
+    void forkSharesEveryBlockAndCopiesTheLastPartialOneOnFirstWrite() {
+        BlockManager m = new BlockManager(12, 4);
+        int[] prompt = ids(10, 3); // blocks 0 and 1 full, block 2 holds positions 8 and 9 of 4
+        BlockTable parent = new BlockTable();
+        assertTrue(m.allocate(parent, 10));
+        m.registerFull(parent, prompt, 10);
+        BlockTable[] forks = {new BlockTable(), new BlockTable(), new BlockTable()};
+        int freeBefore = m.freeBlocks();
+        for (BlockTable fork : forks) m.fork(parent, fork);
+        assertEquals(freeBefore, m.freeBlocks(), "a fork takes no block");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(4, m.refCount(parent.block(i)), "parent and three forks hold block " + i);
+            for (BlockTable fork : forks) assertEquals(parent.block(i), fork.block(i));
+        }
+        int partial = parent.block(2);
+
+        // each writes position 10, in the shared partial block: the first three get a private copy, the last writes in place
+        List<int[]> copies = new ArrayList<>();
+        BlockTable[] all = {forks[0], forks[1], forks[2], parent};
+        for (int k = 0; k < all.length; k++) {
+            BlockTable t = all[k];
+            assertTrue(m.allocate(t, 11), "position 10 is in an allocated block already");
+            assertEquals(3, t.size());
+            assertEquals(k < 3, m.isShared(t, 10));
+            assertTrue(m.makeWritable(t, 10, 11, (from, to) -> copies.add(new int[] {from, to})));
+            assertFalse(m.isShared(t, 10), "after the copy the block is the table's own");
+            assertEquals(1, m.refCount(t.block(2)));
+        }
+        assertEquals(3, copies.size(), "n - 1 copies: the last holder keeps the original");
+        for (int[] copy : copies) assertEquals(partial, copy[0]);
+        assertEquals(partial, parent.block(2), "the last holder writes in place");
+        assertEquals(freeBefore - 3, m.freeBlocks());
+        // the full blocks stay shared (nobody writes there) and keep their prefix-cache registration
+        assertEquals(4, m.refCount(parent.block(0)));
+        assertTrue(m.isCached(parent.block(0)) && m.isCached(parent.block(1)));
+        assertEquals(3 + 3, m.peakUsedBlocks(), "3 prompt blocks + 3 copies");
+
+        // the children finish one by one: the shared blocks go back only when the last holder lets go
+        m.release(forks[0]);
+        m.release(forks[1]);
+        assertEquals(2, m.refCount(parent.block(0)));
+        m.release(parent);
+        assertEquals(1, m.refCount(forks[2].block(0)));
+        m.release(forks[2]);
+        assertEquals(12, m.freeBlocks(), "no block leaked");
+        for (int b = 0; b < 12; b++) assertEquals(0, m.refCount(b));
+    }
+
+    @Test
+    void copyOnWriteNeedsAFreeBlockAndChangesNothingWithoutOne() {
+        BlockManager m = new BlockManager(2, 4);
+        BlockTable parent = new BlockTable(), fork = new BlockTable();
+        assertTrue(m.allocate(parent, 6)); // both blocks
+        m.fork(parent, fork);
+        assertFalse(m.makeWritable(fork, 6, 7, (from, to) -> fail("no block to copy into")));
+        assertEquals(2, m.refCount(parent.block(1)), "nothing changed");
+        assertEquals(parent.block(1), fork.block(1));
+        m.release(parent);
+        assertTrue(m.makeWritable(fork, 6, 7, (from, to) -> fail("the last holder writes in place")));
+        m.release(fork);
+        assertEquals(2, m.freeBlocks());
+    }
+
+    @Test
+    void aCopiedBlockHoldsTheSameKeysAndValuesInEveryLayer() {
+        KvShape shape = new KvShape(3, 8);
+        try (PagedKvCache kv = new PagedKvCache(shape, KvFormat.F32, 4, 3)) {
+            float[] k = new float[8], v = new float[8];
+            for (int layer = 0; layer < 3; layer++) {
+                for (int slot = 0; slot < 2; slot++) {
+                    for (int i = 0; i < 8; i++) {
+                        k[i] = layer * 100 + slot * 10 + i + 1;
+                        v[i] = -k[i];
+                    }
+                    kv.store(layer, 1, slot, k, 0, v, 0);
+                }
+            }
+            kv.copyBlock(1, 2);
+            for (int layer = 0; layer < 3; layer++) {
+                for (int slot = 0; slot < 2; slot++) {
+                    for (int i = 0; i < 8; i++) {
+                        assertEquals(layer * 100 + slot * 10 + i + 1, kv.get(kv.keyOffset(layer, 2, slot), i));
+                        assertEquals(-(layer * 100 + slot * 10 + i + 1), kv.get(kv.valueOffset(layer, 2, slot), i));
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.parley.inference.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.inference.model.MatmulMode;
@@ -20,10 +21,18 @@ import org.junit.jupiter.api.io.TempDir;
  * Preference learning on held-out pairs: to "First word: w1 w2 w3" the chosen answer is w1, the rejected one w2 or w3.
  * The tiny word base (ChatML's tokens added, never trained on a chat) finds both answers about equally plausible; after
  * DPO the engine, running the merged GGUF, gives the chosen answer the higher probability on at least 90% of word
- * triples never trained on, while the KL to the reference is reported. (Here 50% -> 100%. On a base pretrained on
- * another draw of the same corpus recipe, 300 steps gave 98-100% over seeds 1-3 and 200 steps 93-98%; LoRA rank 8 at lr
- * 3e-3 reached 85-93% in 300 steps on two seeds and fell back to 45% on the third, so the test tunes fully; the LoRA
- * path's gradients are checked in {@link DpoGradientTest} and its run end to end in {@link DpoCommandTest}.)
+ * triples never trained on, while the KL to the reference is reported, for full tuning and for LoRA over the base frozen
+ * in its GGUF format.
+ *
+ * <p>LoRA's settings, and why: rank 8 at lr 3e-3 with alpha 16 (scale alpha/R = 2, the CLI's default) reached 85-100%
+ * over seeds and flipped with float rounding (seed 2: 85% with 512-bit vectors, 100% with 256-bit), its held-out
+ * accuracy falling back to ~50% mid-run before recovering: the adapter product B·A moves by about scale x lr per Adam
+ * step, so scale 2 doubled an already high learning rate. Alpha = R (scale 1) at the same lr gave 95-100% on seeds 1-9
+ * (300 steps; 200 steps gave 92-100% on seeds 5-9), with a KL to the reference of 1.6-4.7 nats per answer token (scale 2:
+ * 2.0-4.4). Freezing the added ChatML rows helped at scale 2
+ * (98-100%) but not at scale 1 (87% on seed 7), so they train. The reference's log-probabilities are exact: scored by
+ * the same frozen model before the adapters are attached, and B = 0 leaves the policy equal to it (KL ~0 at step 0: the
+ * vector kernels' lane sums round differently once the JIT has compiled them, ~1e-7).
  */
 class DpoLearningTest {
     static final int HELD_OUT = 60;
@@ -75,14 +84,22 @@ class DpoLearningTest {
     }
 
     @Test void fullDpoPrefersTheChosenAnswerOnUnseenPrompts() throws IOException {
+        tuneAndCheck(new Tuning.Options(16, 300, 1e-3f, 1, 0, 0), "full");
+    }
+
+    @Test void loraDpoOverTheFrozenBasePrefersTheChosenAnswerOnUnseenPrompts() throws IOException {
+        tuneAndCheck(new Tuning.Options(16, 300, 3e-3f, 1, 8, 8), "lora");
+    }
+
+    /** DPO with {@code o} (beta 0.5) on the training pairs, then the engine's preference accuracy on the held-out ones. */
+    private static void tuneAndCheck(Tuning.Options o, String name) throws IOException {
         List<List<String>> all = WordBase.triples(5);
         Path train = write("train.jsonl", all.subList(HELD_OUT, all.size()), 1), test = write("test.jsonl", all.subList(0, HELD_OUT), 2);
-        try (FineTuneBase b = FineTuneBase.load(WordBase.file())) {
-            Path untuned = dir.resolve("untuned.gguf");
+        try (FineTuneBase b = FineTuneBase.load(WordBase.file(), o.loraRank() > 0)) {
+            Path untuned = dir.resolve(name + "-untuned.gguf");
             b.write(untuned, "untuned");
             double before = preferenceAccuracy(untuned, test);
             int ctx = b.llama.config().context();
-            Tuning.Options o = new Tuning.Options(16, 300, 1e-3f, 1, 0, 0);
             DpoTrainer tr = new DpoTrainer(b, b, PreferenceData.read(train, b.encoder, ctx), PreferenceData.read(test, b.encoder, ctx), o,
                     0.5f, 1L << 26);
             DpoLoss.Stats start = tr.validate();
@@ -91,15 +108,16 @@ class DpoLearningTest {
             double seconds = (System.nanoTime() - t0) / 1e9;
             DpoLoss.Stats end = tr.validate();
             tr.tuning.mergeAdapters();
-            Path tuned = dir.resolve("dpo.gguf");
+            Path tuned = dir.resolve(name + "-dpo.gguf");
             b.write(tuned, "dpo");
             double after = preferenceAccuracy(tuned, test);
-            System.out.printf("dpo full: %d steps of %d pairs in %.1fs; held-out (%d pairs) engine preference accuracy %.1f%% -> %.1f%%;%n"
-                            + "  trainer's held-out before %s%n  after %s%n", o.steps(), o.batch(), seconds, HELD_OUT, 100 * before,
+            System.out.printf("dpo %s: %d steps of %d pairs in %.1fs; held-out (%d pairs) engine preference accuracy %.1f%% -> %.1f%%;%n"
+                            + "  trainer's held-out before %s%n  after %s%n", name, o.steps(), o.batch(), seconds, HELD_OUT, 100 * before,
                     100 * after, DpoCommand.format(start), DpoCommand.format(end));
             assertTrue(before >= 0.3 && before <= 0.7, "both answers about equally plausible before tuning: " + before);
-            assertTrue(after >= 0.9, "held-out preference accuracy after DPO: " + after);
-            assertTrue(end.accuracy() >= 0.9, "held-out reward accuracy after DPO: " + end.accuracy());
+            assertEquals(0, start.kl(), 1e-6, "the untuned policy is its reference");
+            assertTrue(after >= 0.9, name + ": held-out preference accuracy after DPO: " + after);
+            assertTrue(end.accuracy() >= 0.9, name + ": held-out reward accuracy after DPO: " + end.accuracy());
             assertTrue(end.klTokens() > 0 && end.kl() > 0 && Double.isFinite(end.kl()), "the KL to the reference is measured: " + end.kl());
         }
     }

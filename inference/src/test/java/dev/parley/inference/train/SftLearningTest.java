@@ -64,7 +64,8 @@ class SftLearningTest {
 
     /** Tunes the base, writes the merged model and returns {accuracy before, accuracy after, seconds}. */
     static double[] tune(Tuning.Options o, String name) {
-        try (FineTuneBase b = FineTuneBase.load(base)) {
+        // LoRA as `tune sft` runs it: the base frozen in its GGUF format
+        try (FineTuneBase b = FineTuneBase.load(base, o.loraRank() > 0)) {
             List<ChatEncoder.Example> data = SftData.read(dir.resolve("train.jsonl"), b.encoder, b.llama.config().context());
             SftTrainer tr = new SftTrainer(b, data, o);
             long start = System.nanoTime();

@@ -32,19 +32,19 @@ class TuneCheckpointTest {
         Tuning.Options o = new Tuning.Options(2, 4, 1e-2f, 3, 4, 8);
         List<Double> straight = new ArrayList<>();
         List<float[]> straightWeights = new ArrayList<>();
-        try (FineTuneBase b = FineTuneBase.load(base)) {
+        try (FineTuneBase b = FineTuneBase.load(base, true)) {
             DpoTrainer tr = dpo(b, o);
             while (tr.tuning.stepsDone() < 4) straight.add(tr.trainStep().loss());
             for (Param p : tr.tuning.lora.params) straightWeights.add(p.w.clone());
         }
         Path file = dir.resolve("dpo.ckpt");
         List<Double> resumed = new ArrayList<>();
-        try (FineTuneBase b = FineTuneBase.load(base)) {
+        try (FineTuneBase b = FineTuneBase.load(base, true)) {
             DpoTrainer tr = dpo(b, o);
             while (tr.tuning.stepsDone() < 2) resumed.add(tr.trainStep().loss());
             tr.tuning.save(file, "dpo", List.of(tr.trainCurve, tr.valCurve));
         }
-        try (FineTuneBase b = FineTuneBase.load(base)) {
+        try (FineTuneBase b = FineTuneBase.load(base, true)) {
             DpoTrainer tr = dpo(b, o);
             tr.tuning.resume(file, "dpo", List.of(tr.trainCurve, tr.valCurve));
             assertEquals(2, tr.tuning.stepsDone());

@@ -24,6 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * it to the engine (or refusing it with a clear code).
  */
 public final class ChatService {
+    /**
+     * The most answers one request may ask for ({@code n} of the OpenAI API, {@code params.n} of the WebSocket). The
+     * engine also refuses more than it runs at once ({@code --max-running}).
+     */
+    public static final int MAX_CHOICES = 8;
+
     /** How long an overloaded client is told to wait; a few decode steps' worth of work drains by then. */
     public static final long RETRY_AFTER_MS = 1000;
 
@@ -142,6 +148,25 @@ public final class ChatService {
      */
     public GenerationRun start(int[] prompt, SamplingParams params, TokenConstraint constraint, String adapter, Context context,
                                GenerationRun.Sink sink) {
+        return start(prompt, params, constraint, adapter, context, List.of(sink));
+    }
+
+    /**
+     * The number of answers a request asks for: {@code n} as given (null = 1), refused with a {@code bad_request}
+     * naming {@code field} when it is below 1 or above {@link #MAX_CHOICES}.
+     */
+    public static int choices(Integer n, String field) {
+        if (n == null) return 1;
+        if (n < 1 || n > MAX_CHOICES) throw new ChatException(ErrorCode.BAD_REQUEST, field + " must be in [1, " + MAX_CHOICES + "] (got " + n + ")");
+        return n;
+    }
+
+    /**
+     * As above, for one answer per sink (sink i gets answer i): the prompt is computed once and the answers share its
+     * KV blocks. The prompt counts once against the waiting-tokens limit.
+     */
+    public GenerationRun start(int[] prompt, SamplingParams params, TokenConstraint constraint, String adapter, Context context,
+                               List<? extends GenerationRun.Sink> sinks) {
         if (!accepting) {
             metrics.rejected();
             throw new ChatException(ErrorCode.OVERLOADED, "the server is shutting down", RETRY_AFTER_MS);
@@ -154,9 +179,9 @@ public final class ChatService {
             throw new ChatException(ErrorCode.OVERLOADED, "the server is busy: " + (queued - prompt.length)
                     + " prompt tokens are waiting (limit " + maxWaitingTokens + ")", RETRY_AFTER_MS);
         }
-        GenerationRun run = new GenerationRun(context, sink, metrics, () -> waitingTokens.addAndGet(-prompt.length));
+        GenerationRun run = new GenerationRun(context, sinks, metrics, () -> waitingTokens.addAndGet(-prompt.length));
         try {
-            run.attach(model.engine().submit(new GenerationRequest(prompt, params, constraint, adapter), run));
+            run.attach(model.engine().submitChoices(new GenerationRequest(prompt, params, constraint, adapter), run.listeners()));
         } catch (RuntimeException e) {
             run.leftQueue();
             throw refusal(e);

@@ -102,8 +102,10 @@ public final class OpenAiApi {
         Map<String, Object> templateKwargs;
         String adapter;
         int topLogprobs = -1;
+        int n;
         try {
             req = body(ctx, ChatCompletionRequest.class);
+            n = ChatService.choices(req.n(), "n");
             adapter = c.adapterFor(req.model(), "model", true);
             messages = messages(req);
             templateKwargs = TemplateKwargs.check(req.chatTemplateKwargs(), "chat_template_kwargs");
@@ -119,11 +121,12 @@ public final class OpenAiApi {
             fail(ctx, e);
             return;
         }
-        Reply reply = new ChatReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), topLogprobs,
-                ToolCallExtractor.forReply(c.model(), tools));
-        reply.adapter = adapter;
+        int top = topLogprobs;
+        Replies replies = new Replies(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), "chatcmpl-", n,
+                (group, index) -> new ChatReply(group, index, top, ToolCallExtractor.forReply(c.model(), tools)));
+        replies.adapter = adapter;
         generate(ctx, c, c.chatPrompt(f -> ToolPrompt.promptTokens(f.withTemplateKwargs(templateKwargs), messages, tools)),
-                ToolConstraint.of(c, tools, c.requestedConstraint(ctx.body().asString(), null)), params, reply);
+                ToolConstraint.of(c, tools, c.requestedConstraint(ctx.body().asString(), null)), params, replies);
     }
 
     /** {@code POST /v1/embeddings}: see {@link Embeddings}. */
@@ -139,9 +142,11 @@ public final class OpenAiApi {
         OpenAiFormat.CompletionRequest req;
         String prompt;
         SamplingParams params;
+        int n;
         String adapter;
         try {
             req = body(ctx, OpenAiFormat.CompletionRequest.class);
+            n = ChatService.choices(req.n(), "n");
             adapter = c.adapterFor(req.model(), "model", true);
             prompt = promptText(req.prompt());
             if (req.suffix() != null && !req.suffix().isEmpty()) throw bad("suffix (fill-in-the-middle) is not supported");
@@ -153,10 +158,12 @@ public final class OpenAiApi {
             fail(ctx, e);
             return;
         }
-        Reply reply = new TextReply(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()),
-                req.logprobs() == null ? -1 : req.logprobs(), Boolean.TRUE.equals(req.echo()) ? prompt : "");
-        reply.adapter = adapter;
-        generate(ctx, c, c.rawPrompt(prompt), c.requestedConstraint(ctx.body().asString(), null), params, reply);
+        int top = req.logprobs() == null ? -1 : req.logprobs();
+        String echo = Boolean.TRUE.equals(req.echo()) ? prompt : "";
+        Replies replies = new Replies(ctx, c, streamOf(req.stream()), includeUsage(req.streamOptions()), "cmpl-", n,
+                (group, index) -> new TextReply(group, index, top, echo));
+        replies.adapter = adapter;
+        generate(ctx, c, c.rawPrompt(prompt), c.requestedConstraint(ctx.body().asString(), null), params, replies);
     }
 
     static <T> T body(RoutingContext ctx, Class<T> type) {
@@ -179,10 +186,10 @@ public final class OpenAiApi {
 
     /**
      * Once the prompt is tokenized and the constraint (response_format, grammar, ...; null = none) compiled, both off
-     * the event loop, admits it and streams or collects the reply.
+     * the event loop, admits it and streams or collects the reply's answers.
      */
     private static void generate(RoutingContext ctx, ChatService c, Future<int[]> prompt, Future<TokenConstraint> constraint,
-                                 SamplingParams params, Reply reply) {
+                                 SamplingParams params, Replies reply) {
         Future.all(prompt, constraint).onComplete(ar -> {
             if (ctx.response().closed()) return;
             if (ar.failed()) {
@@ -190,8 +197,9 @@ public final class OpenAiApi {
                 return;
             }
             try {
-                reply.promptReady(prompt.result());
-                reply.run = c.start(prompt.result(), params, constraint.result(), reply.adapter, ctx.vertx().getOrCreateContext(), reply);
+                for (Reply choice : reply.choices) choice.promptReady(prompt.result());
+                reply.run = c.start(prompt.result(), params, constraint.result(), reply.adapter, ctx.vertx().getOrCreateContext(),
+                        reply.choices);
             } catch (ChatException e) {
                 fail(ctx, e);
                 return;
@@ -201,7 +209,7 @@ public final class OpenAiApi {
         });
     }
 
-    /** A string, or an array holding exactly one string (one prompt per request: n and batches of prompts are not supported). */
+    /** A string, or an array holding exactly one string (one prompt per request: batches of prompts are not supported). */
     private static String promptText(Object prompt) {
         if (prompt instanceof String s && !s.isEmpty()) return s;
         if (prompt instanceof List<?> list && list.size() == 1 && list.getFirst() instanceof String s && !s.isEmpty()) return s;
@@ -240,7 +248,6 @@ public final class OpenAiApi {
 
     /** {@code topLogprobs}: -1 = no logprobs, else the alternatives per token (validated by the caller). */
     private static SamplingParams samplingParams(OpenAiFormat.SamplingFields r, int topLogprobs, int vocabSize) {
-        if (r.n() != null && r.n() != 1) throw bad("n must be 1 (got " + r.n() + ")");
         Integer max = r.tokenLimit();
         if (max != null && max < 1) throw bad("max_tokens must be >= 1 (got " + max + ")");
         if (r.temperature() != null && r.temperature() > 2) throw bad("temperature must be in [0, 2] (got " + r.temperature() + ")");
@@ -279,37 +286,125 @@ public final class OpenAiApi {
     }
 
     /**
-     * One completion being produced: collects it for a JSON reply, or streams it as SSE chunks through a
-     * {@link ReplyStream} (which coalesces text while the client is behind and cancels a client that stopped reading).
-     * The subclasses give the two endpoints' body shapes.
+     * The reply to one request on its HTTP response: its n answers ({@code n}, 1 by default), each a {@link Reply}
+     * with its choice index. A stream interleaves their chunks, each carrying its index as OpenAI's do, and ends after
+     * the last answer's finish chunk (then the usage chunk when asked for, then {@code [DONE]}); a JSON reply goes out
+     * whole once every answer is complete. Usage counts the prompt once and the answers' tokens summed.
      */
-    private abstract static class Reply implements GenerationRun.Sink, ReplyStream.Transport {
+    private static final class Replies {
         final HttpServerResponse response;
         final ChatService chat;
         /** The slow-reader limits of an SSE reply; null for one JSON body. */
         final ServerConfig.Streaming streaming;
         final boolean includeUsage;
-        /** -1 = no logprobs, else how many alternatives per token. */
-        final int topLogprobs;
         final String id;
         final long created = System.currentTimeMillis() / 1000;
-        /** A JSON reply's logprobs, all of them. */
-        final List<TokenLogprobs> logprobs = new ArrayList<>();
         final Vertx vertx;
+        final List<Reply> choices;
+        /** A JSON reply's choices, by index, as each answer completes. */
+        private final Object[] bodies;
+        private int completed, completionTokens;
+        /** An answer failed: the response ended with the error, the others were cancelled. */
+        private boolean failed;
         GenerationRun run;
-        ReplyStream sse;
         /** The LoRA adapter the request's model name selected; null = the base model. */
         String adapter;
 
-        Reply(RoutingContext ctx, ChatService chat, ServerConfig.Streaming streaming, boolean includeUsage, int topLogprobs,
-              String idPrefix) {
+        Replies(RoutingContext ctx, ChatService chat, ServerConfig.Streaming streaming, boolean includeUsage, String idPrefix,
+                int n, java.util.function.BiFunction<Replies, Integer, Reply> choice) {
             this.response = ctx.response();
             this.vertx = ctx.vertx();
             this.chat = chat;
             this.streaming = streaming;
             this.includeUsage = includeUsage;
-            this.topLogprobs = topLogprobs;
             this.id = idPrefix + UUID.randomUUID().toString().replace("-", "");
+            List<Reply> answers = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) answers.add(choice.apply(this, i));
+            this.choices = List.copyOf(answers);
+            this.bodies = new Object[n];
+        }
+
+        void startStream() {
+            response.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-cache");
+            response.drainHandler(v -> choices.forEach(choice -> choice.sse.drained()));
+            for (Reply choice : choices) choice.startStream();
+        }
+
+        /** The connection closed: generating on would be for nobody. */
+        void clientLeft() {
+            for (Reply choice : choices) if (choice.sse != null) choice.sse.close();
+            run.cancel();
+        }
+
+        /** Nothing more may be written: the client left, or the response ended (with an error, or complete). */
+        boolean over() {
+            return response.closed() || response.ended();
+        }
+
+        void write(Object body) {
+            if (!over()) response.write("data: " + Json.write(body) + "\n\n");
+        }
+
+        /** Answer {@code index} is complete ({@code body}: its JSON choice, null when streamed); the last one ends the reply. */
+        void completed(int index, Completion c, Object body) {
+            bodies[index] = body;
+            completionTokens += c.generatedTokens().length;
+            if (++completed < choices.size()) return;
+            OpenAiFormat.Usage usage = new OpenAiFormat.Usage(c.promptTokens(), completionTokens, c.promptTokens() + completionTokens,
+                    new OpenAiFormat.PromptTokensDetails(c.cachedTokens()));
+            Reply first = choices.getFirst();
+            if (streaming == null) {
+                json(response, 200, first.wholeReply(List.of(bodies), usage));
+                return;
+            }
+            if (includeUsage) write(first.usageChunk(usage));
+            response.end("data: [DONE]\n\n");
+        }
+
+        /** An answer failed in the engine: the reply ends with the error and the other answers are cancelled. */
+        void failed(RuntimeException error) {
+            LOG.log(Level.WARNING, id + " failed in the engine", error);
+            if (failed) return;
+            failed = true;
+            run.cancel();
+            if (over()) return;
+            if (streaming == null) {
+                error(response, 500, "generation failed: " + error.getMessage(), "server_error", "internal");
+                return;
+            }
+            for (Reply choice : choices) choice.sse.close();
+            write(new OpenAiFormat.ErrorBody(new OpenAiFormat.ErrorDetail("generation failed: " + error.getMessage(), "server_error", null, "internal")));
+            response.end("data: [DONE]\n\n");
+        }
+    }
+
+    /**
+     * One answer being produced: collects it for a JSON reply, or streams it as SSE chunks through a
+     * {@link ReplyStream} (which coalesces text while the client is behind and cancels a client that stopped reading).
+     * The subclasses give the two endpoints' body shapes.
+     */
+    private abstract static class Reply implements GenerationRun.Sink, ReplyStream.Transport {
+        final Replies reply;
+        /** This answer's place among the request's n: every chunk and choice carries it. */
+        final int index;
+        final HttpServerResponse response;
+        final ChatService chat;
+        /** -1 = no logprobs, else how many alternatives per token. */
+        final int topLogprobs;
+        final String id;
+        final long created;
+        /** A JSON reply's logprobs, all of them. */
+        final List<TokenLogprobs> logprobs = new ArrayList<>();
+        ReplyStream sse;
+
+        Reply(Replies reply, int index, int topLogprobs) {
+            this.reply = reply;
+            this.index = index;
+            this.response = reply.response;
+            this.chat = reply.chat;
+            this.topLogprobs = topLogprobs;
+            this.id = reply.id;
+            this.created = reply.created;
         }
 
         /** The prompt is tokenized, before the engine has it. */
@@ -323,26 +418,23 @@ public final class OpenAiApi {
 
         abstract Object finishChunk(String finishReason);
 
+        /** The usage chunk of a stream (no choices). */
         abstract Object usageChunk(OpenAiFormat.Usage usage);
+
+        /** This answer as a choice of the JSON reply. */
+        abstract Object choice(Completion c, String finishReason);
+
+        /** The JSON reply holding every answer's {@link #choice}, in index order. */
+        abstract Object wholeReply(List<Object> choices, OpenAiFormat.Usage usage);
 
         /** The model the reply names: the requested adapter, or the base. */
         String modelName() {
-            return adapter != null ? adapter : chat.model().name();
+            return reply.adapter != null ? reply.adapter : chat.model().name();
         }
-
-        abstract Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage);
 
         void startStream() {
-            sse = new ReplyStream(vertx, this, streaming, topLogprobs >= 0, run::cancel, id);
-            response.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-cache");
-            response.drainHandler(v -> sse.drained());
+            sse = new ReplyStream(reply.vertx, this, reply.streaming, topLogprobs >= 0, reply.run::cancel, id + "/" + index);
             firstChunk();
-        }
-
-        /** The connection closed: generating on would be for nobody. */
-        void clientLeft() {
-            if (sse != null) sse.close();
-            run.cancel();
         }
 
         @Override public void token(TokenEvent e) {
@@ -352,12 +444,12 @@ public final class OpenAiApi {
 
         @Override public boolean writeQueueFull() { return response.writeQueueFull(); }
 
-        @Override public boolean closed() { return response.closed(); }
+        @Override public boolean closed() { return reply.over(); }
 
         @Override public void write(String text, List<TokenLogprobs> lp) { write(textChunk(text, lp)); }
 
         void write(Object body) {
-            if (!response.closed()) response.write("data: " + Json.write(body) + "\n\n");
+            reply.write(body);
         }
 
         /**
@@ -369,28 +461,18 @@ public final class OpenAiApi {
         }
 
         @Override public void completed(Completion c) {
-            if (response.closed()) return;
-            OpenAiFormat.Usage usage = OpenAiFormat.Usage.of(c);
+            if (reply.over()) return;
             if (sse == null) {
-                json(response, 200, wholeReply(c, endOfText(c), usage));
+                reply.completed(index, c, choice(c, endOfText(c)));
                 return;
             }
             sse.finish();
             write(finishChunk(endOfText(c)));
-            if (includeUsage) write(usageChunk(usage));
-            response.end("data: [DONE]\n\n");
+            reply.completed(index, c, null);
         }
 
         @Override public void failed(RuntimeException error) {
-            LOG.log(Level.WARNING, id + " failed in the engine", error);
-            if (response.closed()) return;
-            if (sse == null) {
-                error(response, 500, "generation failed: " + error.getMessage(), "server_error", "internal");
-                return;
-            }
-            sse.close();
-            write(new OpenAiFormat.ErrorBody(new OpenAiFormat.ErrorDetail("generation failed: " + error.getMessage(), "server_error", null, "internal")));
-            response.end("data: [DONE]\n\n");
+            reply.failed(error);
         }
 
         String piece(int token) {
@@ -403,9 +485,8 @@ public final class OpenAiApi {
         /** Separates tool calls from the text when the request offered tools; else null. */
         private final ToolCallExtractor tools;
 
-        ChatReply(RoutingContext ctx, ChatService chat, ServerConfig.Streaming streaming, boolean includeUsage, int topLogprobs,
-                  ToolCallExtractor tools) {
-            super(ctx, chat, streaming, includeUsage, topLogprobs, "chatcmpl-");
+        ChatReply(Replies reply, int index, int topLogprobs, ToolCallExtractor tools) {
+            super(reply, index, topLogprobs);
             this.tools = tools;
         }
 
@@ -478,13 +559,17 @@ public final class OpenAiApi {
             return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, modelName(), List.of(), usage);
         }
 
-        @Override Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage) {
+        @Override Object choice(Completion c, String finishReason) {
             OpenAiFormat.Logprobs lp = topLogprobs >= 0 ? logprobs(logprobs) : null;
             OpenAiFormat.OutMessage message = tools == null ? new OpenAiFormat.OutMessage("assistant", answer(c), null)
                     : ToolReplies.message(tools);
             if (reasoning != null) message = message.withReasoning(reasoning.reasoning());
+            return new OpenAiFormat.Choice(index, message, lp, finishReason);
+        }
+
+        @Override Object wholeReply(List<Object> choices, OpenAiFormat.Usage usage) {
             return new OpenAiFormat.ChatCompletion(id, "chat.completion", created, modelName(),
-                    List.of(new OpenAiFormat.Choice(0, message, lp, finishReason)), usage);
+                    choices.stream().map(OpenAiFormat.Choice.class::cast).toList(), usage);
         }
 
         /** The reply's text without its thinking. */
@@ -494,7 +579,7 @@ public final class OpenAiApi {
 
         private OpenAiFormat.Chunk chunk(OpenAiFormat.Delta delta, OpenAiFormat.Logprobs lp, String finishReason) {
             return new OpenAiFormat.Chunk(id, "chat.completion.chunk", created, modelName(),
-                    List.of(new OpenAiFormat.ChunkChoice(0, delta, lp, finishReason)), null);
+                    List.of(new OpenAiFormat.ChunkChoice(index, delta, lp, finishReason)), null);
         }
 
         private OpenAiFormat.Logprobs logprobs(List<TokenLogprobs> lps) {
@@ -520,9 +605,8 @@ public final class OpenAiApi {
         /** Characters of reply text before the next token, for the legacy {@code text_offset}. */
         private int textOffset;
 
-        TextReply(RoutingContext ctx, ChatService chat, ServerConfig.Streaming streaming, boolean includeUsage, int topLogprobs,
-                  String echo) {
-            super(ctx, chat, streaming, includeUsage, topLogprobs, "cmpl-");
+        TextReply(Replies reply, int index, int topLogprobs, String echo) {
+            super(reply, index, topLogprobs);
             this.echo = echo;
             this.textOffset = echo.length();
         }
@@ -541,14 +625,18 @@ public final class OpenAiApi {
             return new OpenAiFormat.TextCompletion(id, "text_completion", created, modelName(), List.of(), usage);
         }
 
-        @Override Object wholeReply(Completion c, String finishReason, OpenAiFormat.Usage usage) {
+        @Override Object choice(Completion c, String finishReason) {
+            return new OpenAiFormat.TextChoice(echo + c.text(), index, topLogprobs >= 0 ? logprobs(logprobs) : null, finishReason);
+        }
+
+        @Override Object wholeReply(List<Object> choices, OpenAiFormat.Usage usage) {
             return new OpenAiFormat.TextCompletion(id, "text_completion", created, modelName(),
-                    List.of(new OpenAiFormat.TextChoice(echo + c.text(), 0, topLogprobs >= 0 ? logprobs(logprobs) : null, finishReason)), usage);
+                    choices.stream().map(OpenAiFormat.TextChoice.class::cast).toList(), usage);
         }
 
         private OpenAiFormat.TextCompletion chunk(String text, OpenAiFormat.TextLogprobs lp, String finishReason) {
             return new OpenAiFormat.TextCompletion(id, "text_completion", created, modelName(),
-                    List.of(new OpenAiFormat.TextChoice(text, 0, lp, finishReason)), null);
+                    List.of(new OpenAiFormat.TextChoice(text, index, lp, finishReason)), null);
         }
 
         /** Offsets count token pieces' characters, the way the legacy API reports them. */

@@ -152,12 +152,7 @@ public final class OpenAiFormat {
     @Serdeable
     public record Usage(@JsonProperty("prompt_tokens") int promptTokens, @JsonProperty("completion_tokens") int completionTokens,
                         @JsonProperty("total_tokens") int totalTokens,
-                        @JsonProperty("prompt_tokens_details") PromptTokensDetails promptTokensDetails) {
-        public static Usage of(dev.parley.inference.engine.Completion c) {
-            int completion = c.generatedTokens().length;
-            return new Usage(c.promptTokens(), completion, c.promptTokens() + completion, new PromptTokensDetails(c.cachedTokens()));
-        }
-    }
+                        @JsonProperty("prompt_tokens_details") PromptTokensDetails promptTokensDetails) {}
 
     /** {@code cached_tokens}: prompt tokens served from the prefix cache (always sent, 0 included, as OpenAI does). */
     @Serdeable

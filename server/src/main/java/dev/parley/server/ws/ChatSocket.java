@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One WebSocket connection speaking the chat protocol (server/PROTOCOL.md). Everything here runs on the connection's
@@ -133,12 +134,13 @@ public final class ChatSocket {
         for (int i = 0; i < f.messages().size(); i++) Messages.validate(f.messages().get(i), "messages[" + i + "]");
         SamplingParams params = f.params() == null ? ChatParams.defaults() : f.params().toSamplingParams();
         ToolRequest tools = toolsOf(f);
+        int n = choicesOf(f);
         withSession(chatSession(f, id), id, session -> {
             List<ChatMessage> conversation = new ArrayList<>(session.history());
             int earlier = conversation.size();
             conversation.addAll(f.messages());
             Messages.validateToolResults(conversation, i -> i < earlier ? "session history[" + i + "]" : "messages[" + (i - earlier) + "]");
-            generate(id, session, conversation, params, tools, templateKwargsOf(f), f.params(), text, received);
+            generate(id, session, conversation, params, n, tools, templateKwargsOf(f), f.params(), text, received);
         });
     }
 
@@ -146,12 +148,13 @@ public final class ChatSocket {
         String id = newRequestId(f);
         SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
         ToolRequest tools = toolsOf(f);
+        int n = choicesOf(f);
         withSession(existingSession(f, id), id, session -> {
             List<ChatMessage> history = session.history();
             if (history.isEmpty() || !history.getLast().role().equals("assistant"))
                 throw bad("nothing to regenerate: the session's last message is not an assistant reply");
-            generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), tools, templateKwargsOf(f),
-                    f.params(), text, received);
+            generate(id, session, history.subList(0, history.size() - 1), paramsOrLast(params, session), n, tools,
+                    templateKwargsOf(f), f.params(), text, received);
         });
     }
 
@@ -162,6 +165,7 @@ public final class ChatSocket {
         if (f.content() == null) throw bad("edit needs 'content' (the new text)");
         SamplingParams params = f.params() == null ? null : f.params().toSamplingParams();
         ToolRequest tools = toolsOf(f);
+        int n = choicesOf(f);
         withSession(existingSession(f, id), id, session -> {
             List<ChatMessage> history = session.history();
             int k = f.index();
@@ -170,7 +174,8 @@ public final class ChatSocket {
             List<ChatMessage> conversation = new ArrayList<>(history.subList(0, k));
             conversation.add(new ChatMessage(history.get(k).role(), f.content()));
             Messages.validateToolResults(conversation, i -> "session history[" + i + "]");
-            generate(id, session, conversation, paramsOrLast(params, session), tools, templateKwargsOf(f), f.params(), text, received);
+            generate(id, session, conversation, paramsOrLast(params, session), n, tools, templateKwargsOf(f), f.params(), text,
+                    received);
         });
     }
 
@@ -255,6 +260,11 @@ public final class ChatSocket {
         return TemplateKwargs.check(f.params() == null ? null : f.params().chatTemplateKwargs(), "params.chat_template_kwargs");
     }
 
+    /** How many answers the frame asks for ({@code params.n}, 1 by default); like sampling settings, not kept by the session. */
+    private static int choicesOf(ClientFrame f) {
+        return ChatService.choices(f.params() == null ? null : f.params().n(), "params.n");
+    }
+
     private static ToolRequest toolsOf(ClientFrame f) {
         return f.params() == null ? ToolRequest.NONE : f.params().toolRequest();
     }
@@ -264,27 +274,31 @@ public final class ChatSocket {
      * admits to the engine; the session must already be reserved for {@code id}. The constraint belongs to the frame:
      * a regenerate or edit without params reuses the last sampling settings, not the grammar.
      */
-    private void generate(String id, Session session, List<ChatMessage> conversation, SamplingParams params, ToolRequest tools,
+    private void generate(String id, Session session, List<ChatMessage> conversation, SamplingParams params, int n, ToolRequest tools,
                           Map<String, Object> templateKwargs, ChatParams frameParams, String frame, long received) {
         // params.adapter picks the LoRA adapter (the base's name or "" the base); without it the session keeps its own
         String requested = frameParams == null ? null : frameParams.adapter();
         String adapter = requested == null ? session.adapter() : chat.adapterFor(requested, "params.adapter", false);
-        WsRequest req = new WsRequest(id, session, params.logprobs(), received, ToolCallExtractor.forReply(chat.model(), tools));
+        WsRequest req = new WsRequest(id, session, params.logprobs(), received, n, () -> ToolCallExtractor.forReply(chat.model(), tools));
         inFlight.put(id, req);
         List<ChatMessage> turn = List.copyOf(conversation);
         Future<int[]> formatted = chat.chatPrompt(f -> ToolPrompt.promptTokens(f.withTemplateKwargs(templateKwargs), turn, tools));
         Future<TokenConstraint> constraint = ToolConstraint.of(chat, tools, chat.requestedConstraint(frame, "params"));
         Future.all(formatted, constraint).onComplete(ar -> {
             if (req.cancelled) { // cancelled (or the socket closed) while the prompt was being formatted
-                req.end(false, ok -> send(new WsFrames.Done(id, "cancelled", new WsFrames.Usage(0, 0, 0), new WsFrames.Timings(null, 0))));
+                req.end(false, ok -> {
+                    for (WsAnswer answer : req.answers) {
+                        send(new WsFrames.Done(id, answer.wireIndex(), "cancelled", new WsFrames.Usage(0, 0, 0), new WsFrames.Timings(null, 0)));
+                    }
+                });
                 return;
             }
             try {
                 if (ar.failed()) throw ar.cause();
                 int[] prompt = formatted.result();
                 req.promptTokens = prompt.length;
-                req.reasoning = chat.reasoningSplitter(prompt);
-                req.run = chat.start(prompt, params, constraint.result(), adapter, context, req);
+                for (WsAnswer answer : req.answers) answer.reasoning = chat.reasoningSplitter(prompt);
+                req.run = chat.start(prompt, params, constraint.result(), adapter, context, req.answers);
                 session.commit(turn, params, adapter); // `started` follows when the engine admits it (WsRequest.admitted)
             } catch (Throwable e) {
                 ChatException refusal = ChatErrors.of(e, "internal error");
@@ -335,7 +349,7 @@ public final class ChatSocket {
 
     /** The socket is writable again: each reply sends what piled up meanwhile. */
     private void onDrain() {
-        for (WsRequest r : List.copyOf(inFlight.values())) r.reply.drained();
+        for (WsRequest r : List.copyOf(inFlight.values())) r.answers.forEach(answer -> answer.reply.drained());
     }
 
     private void onClose() {
@@ -343,7 +357,7 @@ public final class ChatSocket {
         openSockets.remove(this);
         // generation must not run on for a client that left; the engine stops them at its next step
         for (WsRequest r : inFlight.values()) {
-            r.reply.close();
+            r.answers.forEach(answer -> answer.reply.close());
             r.cancel();
         }
     }
@@ -378,32 +392,39 @@ public final class ChatSocket {
         return n;
     }
 
-    /** One request on this socket: its reply stream sends delta frames as fast as the client reads them. */
-    private final class WsRequest implements GenerationRun.Sink, ReplyStream.Transport {
+    /**
+     * One request on this socket: its answers (n of them, 1 unless {@code params.n} asks for more) stream delta frames
+     * as fast as the client reads them. The request ends when every answer has: the session is saved with answer
+     * 0 as the assistant's turn, then each answer's {@code done} frame goes out, in index order.
+     */
+    private final class WsRequest {
         final String id;
         final Session session;
         final int logprobs;
         /** System.nanoTime() when the client's frame arrived: queue_ms counts from here. */
         final long receivedNanos;
+        final List<WsAnswer> answers;
         GenerationRun run;
         int promptTokens;
         boolean cancelled;
-        final ReplyStream reply;
-        /** Separates tool calls from the text when the request offered tools; else null. */
-        final ToolCallExtractor tools;
-        /** Separates a reasoning model's thinking from its answer (set once the prompt is known); else null. */
-        ReasoningSplitter reasoning;
+        /** The done frames of the answers that ended, by index; sent together once all have. */
+        private final WsFrames.Done[] dones;
+        private int ended;
+        /** An answer failed: the request ended with the error, and the others' ends are ignored. */
+        private boolean failed;
 
-        WsRequest(String id, Session session, int logprobs, long receivedNanos, ToolCallExtractor tools) {
+        WsRequest(String id, Session session, int logprobs, long receivedNanos, int n, Supplier<ToolCallExtractor> tools) {
             this.id = id;
             this.session = session;
             this.logprobs = logprobs;
             this.receivedNanos = receivedNanos;
-            this.tools = tools;
-            this.reply = new ReplyStream(context.owner(), this, config.streaming(), logprobs > 0, this::cancel, "request " + id);
+            List<WsAnswer> list = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) list.add(new WsAnswer(this, n == 1 ? null : i, tools.get()));
+            this.answers = List.copyOf(list);
+            this.dones = new WsFrames.Done[n];
         }
 
-        @Override public void admitted(int cachedTokens, long submittedNanos, long queueNanos) {
+        void admitted(int cachedTokens, long submittedNanos, long queueNanos) {
             long queueMs = (submittedNanos + queueNanos - receivedNanos) / 1_000_000;
             send(new WsFrames.Started(id, session.id(), promptTokens, cachedTokens, queueMs));
         }
@@ -426,6 +447,62 @@ public final class ChatSocket {
             }));
         }
 
+        /** An answer ended with {@code done}; after the last one the turn is saved and every done frame sent. */
+        void answerEnded(WsAnswer answer, WsFrames.Done done) {
+            if (failed) return;
+            dones[answer.index()] = done;
+            if (++ended < dones.length) return;
+            // `done` acknowledges the turn, so it goes out only once the turn is saved: a replica going away after it
+            // loses nothing the client was told about. The session stays reserved until then.
+            end(true, ar -> {
+                if (ar.succeeded()) for (WsFrames.Done d : dones) send(d);
+                else sendError(id, ChatErrors.of(ar.cause(), "saving the turn failed"));
+            });
+        }
+
+        void failed(RuntimeException error) {
+            LOG.log(Level.WARNING, "request " + id + " failed in the engine", error);
+            if (failed) return;
+            failed = true;
+            answers.forEach(answer -> answer.reply.finish());
+            if (run != null) run.cancel(); // the other answers
+            // the committed turn (without a reply) is kept, as a single server keeps it; best effort
+            end(true, ar -> {
+                if (ar.failed()) LOG.log(Level.INFO, "request " + id + ": saving the session failed: " + ar.cause().getMessage());
+                sendError(id, new ChatException(ErrorCode.INTERNAL, "generation failed: " + error.getMessage()));
+            });
+        }
+    }
+
+    /** One answer of a request: its reply stream, thinking splitter and tool-call extractor, and its index on frames. */
+    private final class WsAnswer implements GenerationRun.Sink, ReplyStream.Transport {
+        final WsRequest request;
+        final String id;
+        /** Its place among the request's answers, on every frame; null for a request of one answer (frames unchanged). */
+        private final Integer index;
+        final ReplyStream reply;
+        /** Separates tool calls from the text when the request offered tools; else null. */
+        final ToolCallExtractor tools;
+        /** Separates a reasoning model's thinking from its answer (set once the prompt is known); else null. */
+        ReasoningSplitter reasoning;
+
+        WsAnswer(WsRequest request, Integer index, ToolCallExtractor tools) {
+            this.request = request;
+            this.id = request.id;
+            this.index = index;
+            this.tools = tools;
+            this.reply = new ReplyStream(context.owner(), this, config.streaming(), request.logprobs > 0, request::cancel,
+                    "request " + id + (index == null ? "" : "/" + index));
+        }
+
+        int index() { return index == null ? 0 : index; }
+
+        Integer wireIndex() { return index; }
+
+        @Override public void admitted(int cachedTokens, long submittedNanos, long queueNanos) {
+            if (index() == 0) request.admitted(cachedTokens, submittedNanos, queueNanos); // one started per request
+        }
+
         @Override public void token(TokenEvent e) { reply.token(e); }
 
         @Override public boolean writeQueueFull() { return ws.writeQueueFull(); }
@@ -441,7 +518,7 @@ public final class ChatSocket {
         private void writeSplit(List<ReasoningSplitter.Piece> pieces, List<TokenLogprobs> tokens) {
             for (ReasoningSplitter.Piece piece : pieces) {
                 switch (piece) {
-                    case ReasoningSplitter.Reasoning thinking -> send(WsFrames.Delta.reasoning(id, thinking.text(),
+                    case ReasoningSplitter.Reasoning thinking -> send(WsFrames.Delta.reasoning(id, index, thinking.text(),
                             tokens == null ? null : tokens.stream().map(this::tokenInfo).toList()));
                     case ReasoningSplitter.Content answer -> writeAnswer(answer.text(), tokens);
                 }
@@ -455,7 +532,7 @@ public final class ChatSocket {
                 writePieces(tools.accept(text), tokens);
                 return;
             }
-            send(new WsFrames.Delta(id, text, tokens == null ? null : tokens.stream().map(this::tokenInfo).toList()));
+            send(new WsFrames.Delta(id, index, text, tokens == null ? null : tokens.stream().map(this::tokenInfo).toList()));
         }
 
         /** Content as text deltas (the first with the tokens' logprobs), call pieces as tool_calls deltas. */
@@ -463,10 +540,10 @@ public final class ChatSocket {
             for (ToolCallExtractor.Piece piece : pieces) {
                 switch (piece) {
                     case ToolCallExtractor.Content content -> {
-                        send(new WsFrames.Delta(id, content.text(), tokens == null ? null : tokens.stream().map(this::tokenInfo).toList()));
+                        send(new WsFrames.Delta(id, index, content.text(), tokens == null ? null : tokens.stream().map(this::tokenInfo).toList()));
                         tokens = null;
                     }
-                    case ToolCallExtractor.CallPiece call -> send(new WsFrames.Delta(id, ToolCallChunk.of(call)));
+                    case ToolCallExtractor.CallPiece call -> send(new WsFrames.Delta(id, index, ToolCallChunk.of(call)));
                 }
             }
         }
@@ -483,30 +560,20 @@ public final class ChatSocket {
                     if (finishReason.equals("stop")) finishReason = "tool_calls";
                 }
             }
-            // what the client saw becomes the assistant's turn (a cancelled reply keeps its partial text), with its calls
-            if (calls != null) session.appendAssistant(new ChatMessage("assistant", tools.content().isBlank() ? null : tools.content(),
-                    calls, null));
-            else if (c.finishReason() != FinishReason.CANCELLED || !c.text().isEmpty()) session.appendAssistant(c.text());
+            // what the client saw of answer 0 becomes the assistant's turn (a cancelled reply keeps its partial text)
+            if (index() == 0) {
+                if (calls != null) request.session.appendAssistant(new ChatMessage("assistant",
+                        tools.content().isBlank() ? null : tools.content(), calls, null));
+                else if (c.finishReason() != FinishReason.CANCELLED || !c.text().isEmpty()) request.session.appendAssistant(c.text());
+            }
             long ttft = c.timeToFirstTokenNanos();
-            WsFrames.Done done = new WsFrames.Done("done", id, finishReason,
+            request.answerEnded(this, new WsFrames.Done("done", id, index, finishReason,
                     new WsFrames.Usage(c.promptTokens(), c.generatedTokens().length, c.cachedTokens()),
-                    new WsFrames.Timings(ttft < 0 ? null : ttft / 1e6, ChatService.decodeTokensPerSecond(c)), calls);
-            // `done` acknowledges the turn, so it goes out only once the turn is saved: a replica going away after it
-            // loses nothing the client was told about. The session stays reserved until then.
-            end(true, ar -> {
-                if (ar.succeeded()) send(done);
-                else sendError(id, ChatErrors.of(ar.cause(), "saving the turn failed"));
-            });
+                    new WsFrames.Timings(ttft < 0 ? null : ttft / 1e6, ChatService.decodeTokensPerSecond(c)), calls));
         }
 
         @Override public void failed(RuntimeException error) {
-            LOG.log(Level.WARNING, "request " + id + " failed in the engine", error);
-            reply.finish();
-            // the committed turn (without a reply) is kept, as a single server keeps it; best effort
-            end(true, ar -> {
-                if (ar.failed()) LOG.log(Level.INFO, "request " + id + ": saving the session failed: " + ar.cause().getMessage());
-                sendError(id, new ChatException(ErrorCode.INTERNAL, "generation failed: " + error.getMessage()));
-            });
+            request.failed(error);
         }
 
         private WsFrames.TokenInfo tokenInfo(TokenLogprobs lp) {

@@ -36,7 +36,8 @@ public final class WsFrames {
                              @JsonProperty("ignore_eos") Boolean ignoreEos, Integer logprobs,
                              Object tools, @JsonProperty("tool_choice") Object toolChoice,
                              @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls,
-                             @JsonProperty("chat_template_kwargs") Map<String, Object> chatTemplateKwargs, String adapter) {
+                             @JsonProperty("chat_template_kwargs") Map<String, Object> chatTemplateKwargs, Integer n,
+                             String adapter) {
 
         /** Validated settings; an invalid value is a bad_request naming the field (SamplingParams' own messages). */
         public SamplingParams toSamplingParams() {
@@ -48,7 +49,7 @@ public final class WsFrames {
         }
 
         static SamplingParams defaults() {
-            return new ChatParams(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
+            return new ChatParams(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                     .toSamplingParams();
         }
 
@@ -74,17 +75,18 @@ public final class WsFrames {
     /**
      * {@code tokens} is present only when the request asked for logprobs; {@code tool_calls} only with pieces of tool
      * calls (then {@code text} is empty), shaped as OpenAI's stream deltas; {@code reasoning} only with a reasoning
-     * model's thinking (then {@code text} is empty).
+     * model's thinking (then {@code text} is empty); {@code index} only when the request asked for several answers
+     * ({@code params.n} > 1): which one the delta belongs to.
      */
     @Serdeable
-    public record Delta(String type, String id, @JsonInclude(JsonInclude.Include.ALWAYS) String text, List<TokenInfo> tokens,
-                        @JsonProperty("tool_calls") List<ToolCallChunk> toolCalls, String reasoning) {
-        public Delta(String id, String text, List<TokenInfo> tokens) { this("delta", id, text, tokens, null, null); }
+    public record Delta(String type, String id, Integer index, @JsonInclude(JsonInclude.Include.ALWAYS) String text,
+                        List<TokenInfo> tokens, @JsonProperty("tool_calls") List<ToolCallChunk> toolCalls, String reasoning) {
+        public Delta(String id, Integer index, String text, List<TokenInfo> tokens) { this("delta", id, index, text, tokens, null, null); }
 
-        public Delta(String id, ToolCallChunk piece) { this("delta", id, "", null, List.of(piece), null); }
+        public Delta(String id, Integer index, ToolCallChunk piece) { this("delta", id, index, "", null, List.of(piece), null); }
 
-        static Delta reasoning(String id, String reasoning, List<TokenInfo> tokens) {
-            return new Delta("delta", id, "", tokens, null, reasoning);
+        static Delta reasoning(String id, Integer index, String reasoning, List<TokenInfo> tokens) {
+            return new Delta("delta", id, index, "", tokens, null, reasoning);
         }
     }
 
@@ -94,11 +96,16 @@ public final class WsFrames {
     @Serdeable
     public record TopToken(@JsonInclude(JsonInclude.Include.ALWAYS) String text, double logprob) {}
 
-    /** {@code tool_calls}: the reply's complete calls, when it made any (the same the deltas streamed). */
+    /**
+     * {@code tool_calls}: the reply's complete calls, when it made any (the same the deltas streamed); {@code index}:
+     * which answer, only when the request asked for several (then one done frame per answer).
+     */
     @Serdeable
-    public record Done(String type, String id, @JsonProperty("finish_reason") String finishReason, Usage usage, Timings timings,
-                       @JsonProperty("tool_calls") List<ToolCall> toolCalls) {
-        public Done(String id, String finishReason, Usage usage, Timings timings) { this("done", id, finishReason, usage, timings, null); }
+    public record Done(String type, String id, Integer index, @JsonProperty("finish_reason") String finishReason, Usage usage,
+                       Timings timings, @JsonProperty("tool_calls") List<ToolCall> toolCalls) {
+        public Done(String id, Integer index, String finishReason, Usage usage, Timings timings) {
+            this("done", id, index, finishReason, usage, timings, null);
+        }
     }
 
     @Serdeable

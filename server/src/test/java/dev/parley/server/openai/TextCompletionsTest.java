@@ -122,7 +122,8 @@ class TextCompletionsTest {
                 new JsonObject().put("prompt", new JsonArray().add("a").add("b")),
                 new JsonObject().put("prompt", "x").put("logprobs", 9),
                 new JsonObject().put("prompt", "x").put("suffix", "y"),
-                new JsonObject().put("prompt", "x").put("n", 2))) {
+                new JsonObject().put("prompt", "x").put("n", 0),
+                new JsonObject().put("prompt", "x").put("n", 9))) {
             var r = server.post("/v1/completions", bad.encode(), null);
             assertEquals(400, r.statusCode(), bad.encode() + " -> " + r.body());
             assertEquals("invalid_request_error", new JsonObject(r.body()).getJsonObject("error").getString("type"));
