@@ -156,8 +156,12 @@ class SessionsAcrossReplicasTest {
                 assertNotNull(r.error, "expected an error frame");
                 assertEquals("unavailable", r.error.getString("code"), r.error.encode());
             }
-            // the GET waits out the pause too; the late RESERVE ran by then, and its reply releases the lease
+            // Commands that different clients queued during the pause run in no set order when it ends, so a GET sent
+            // now could run before the late RESERVE and see no lease yet: look only once the pause is well over, then
+            // wait for the RESERVE's reply to release the lease (well within the lease TTL it would otherwise hold).
             String lease = "parley:lease:" + session;
+            long resumed = pausedAt + TimeUnit.MILLISECONDS.toNanos(pauseMs + 500);
+            while (System.nanoTime() < resumed) Thread.sleep(20);
             long deadline = pausedAt + TimeUnit.MILLISECONDS.toNanos(pauseMs + 2000);
             while (stalling.get(lease) != null && System.nanoTime() < deadline) Thread.sleep(20);
             assertNull(stalling.get(lease), "the late RESERVE's lease is still held " + Duration.ofNanos(System.nanoTime() - pausedAt));
