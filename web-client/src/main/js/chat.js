@@ -61,6 +61,10 @@ export class ChatController {
     if (!sessionFrame) return;
     const history = structuredClone(conversation.messages);
     const reply = { role: 'assistant', content: '', tokens: [] };
+    // With params.n > 1 the other answers stream next to the first; the session continues from the first one.
+    const answers = params?.n > 1 ? params.n : 1;
+    if (answers > 1) reply.alternatives = Array.from({ length: answers - 1 }, () => ({ role: 'assistant', content: '' }));
+    let ended = 0;
     conversation.messages.push(reply);
     const index = conversation.messages.length - 1;
     this.active = { id: null, conversation, index };
@@ -90,23 +94,33 @@ export class ChatController {
           started = true;
           conversation.session = frame.session;
           break;
-        case 'delta':
-          reply.content += frame.text ?? '';
-          if (frame.reasoning) reply.reasoning = (reply.reasoning ?? '') + frame.reasoning;
-          if (Array.isArray(frame.tokens) && reply.tokens && reply.tokens.length < MAX_TOKENS_KEPT) reply.tokens.push(...frame.tokens);
+        case 'delta': {
+          const answer = frame.index > 0 ? reply.alternatives?.[frame.index - 1] : reply;
+          if (!answer) break;
+          answer.content += frame.text ?? '';
+          if (frame.reasoning) answer.reasoning = (answer.reasoning ?? '') + frame.reasoning;
+          if (answer === reply && Array.isArray(frame.tokens) && reply.tokens && reply.tokens.length < MAX_TOKENS_KEPT) {
+            reply.tokens.push(...frame.tokens);
+          }
           this.hooks.streamed(conversation);
           break;
-        case 'done':
-          reply.finish = frame.finish_reason;
-          reply.stats = {
-            tokens: frame.usage?.completion_tokens,
-            ttftMs: frame.timings?.ttft_ms ?? undefined,
-            tokensPerSecond: frame.timings?.decode_tokens_per_s,
-          };
+        }
+        case 'done': {
+          const answer = frame.index > 0 ? reply.alternatives?.[frame.index - 1] : reply;
+          if (answer) {
+            answer.finish = frame.finish_reason;
+            answer.stats = {
+              tokens: frame.usage?.completion_tokens,
+              ttftMs: frame.timings?.ttft_ms ?? undefined,
+              tokensPerSecond: frame.timings?.decode_tokens_per_s,
+            };
+          }
+          if (++ended < answers) break; // one done frame per answer: the request is over after the last
           // The server keeps no turn for a reply cancelled before its first token; neither do we.
-          if (frame.finish_reason === 'cancelled' && reply.content === '' && !reply.reasoning) conversation.messages.pop();
+          if (reply.finish === 'cancelled' && reply.content === '' && !reply.reasoning) conversation.messages.pop();
           finish();
           break;
+        }
         case 'error':
           if (!started && !resent && frame.code === 'not_found' && usedSession) {
             resent = true; // the session expired: start a new one with the whole history

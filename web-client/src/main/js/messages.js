@@ -96,17 +96,49 @@ export class MessageList {
       error.textContent = message.error;
       bubble.append(error);
     }
-    article.append(bubble);
+    if (message.alternatives?.length) {
+      // the other answers of the same request, next to the first one
+      const row = document.createElement('div');
+      row.className = 'answers';
+      row.append(bubble);
+      message.alternatives.forEach((alternative, i) => row.append(this.alternativeBubble(alternative, i + 1, isStreaming)));
+      article.append(row);
+    } else {
+      article.append(bubble);
+    }
     return article;
   }
 
-  fillBody(body, message, isStreaming) {
+  alternativeBubble(answer, index, isStreaming) {
+    const bubble = document.createElement('div');
+    bubble.className = 'bubble alternative';
+    bubble.dataset.answer = String(index);
+    bubble.setAttribute('aria-label', `Answer ${index + 1}`);
+    const body = document.createElement('div');
+    body.className = 'body';
+    bubble.append(body);
+    this.fillBody(body, answer, isStreaming && !answer.finish, true);
+    const meta = document.createElement('div');
+    meta.className = 'meta';
+    const stats = document.createElement('span');
+    stats.className = 'stats';
+    stats.textContent = formatStats(answer);
+    const bar = document.createElement('span');
+    bar.className = 'actions';
+    if (!isStreaming) bar.append(iconButton('Copy', 'Copy this answer', (b) => copyText(answer.content, b)));
+    meta.append(stats, bar);
+    bubble.append(meta);
+    return bubble;
+  }
+
+  /** plainMarkdown: an alternative answer, which keeps no tokens for the inspector. */
+  fillBody(body, message, isStreaming, plainMarkdown = false) {
     body.classList.toggle('streaming', isStreaming);
     body.setAttribute('aria-busy', String(isStreaming));
     if (message.role === 'user') {
       body.classList.add('plain');
       body.textContent = message.content;
-    } else if (this.actions.inspector() && message.tokens?.length) {
+    } else if (!plainMarkdown && this.actions.inspector() && message.tokens?.length) {
       body.className = `body tokens${isStreaming ? ' streaming' : ''}`;
       body.replaceChildren();
       appendTokenSpans(body, message.tokens);
@@ -195,6 +227,10 @@ export class MessageList {
         this.fillBody(body, message, true);
       }
       fillReasoning(s.element.querySelector('.bubble'), message, true);
+      message.alternatives?.forEach((answer, i) => {
+        const other = s.element.querySelector(`.bubble.alternative[data-answer="${i + 1}"] .body`);
+        if (other) this.fillBody(other, answer, !answer.finish, true);
+      });
       this.scrollToEnd(false);
     });
   }

@@ -2,7 +2,8 @@
 
 import { normalize } from './settings.js';
 
-const FIELDS = ['systemPrompt', 'adapter', 'temperature', 'topP', 'maxTokens', 'seed', 'ignoreEos', 'logprobs', 'apiKey', 'theme'];
+const FIELDS = ['systemPrompt', 'adapter', 'temperature', 'topP', 'maxTokens', 'seed', 'ignoreEos', 'logprobs', 'answers', 'apiKey',
+  'theme'];
 
 export class SettingsDialog {
   /** @param onChange (settings, changedField) called after every edit */
@@ -18,7 +19,7 @@ export class SettingsDialog {
       this.dialog.close();
     });
     dialog.querySelector('[data-action="reset-sampling"]')?.addEventListener('click', () => {
-      const s = { ...this.getSettings(), temperature: 0.8, topP: 0.95, maxTokens: 512, seed: '', ignoreEos: false, logprobs: 5 };
+      const s = { ...this.getSettings(), temperature: 0.8, topP: 0.95, maxTokens: 512, seed: '', ignoreEos: false, logprobs: 5, answers: 1 };
       this.onChange(normalize(s), 'sampling');
       this.fill();
     });

@@ -10,6 +10,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
   seed: '',            // blank = a random seed per request
   ignoreEos: false,    // keep generating past the end-of-text token, up to max tokens
   logprobs: 5,         // alternatives per token for the inspector (the server allows up to 20)
+  answers: 1,          // replies to each message shown side by side (the server's params.n; 1-4 here)
   apiKey: '',
   adapter: '',         // LoRA adapter the server serves (params.adapter); '' = the base model
   theme: 'system',     // 'system' | 'light' | 'dark'
@@ -44,6 +45,7 @@ export function normalize(s) {
     seed: /^\d+$/.test(seed) ? seed : '',
     ignoreEos: Boolean(s.ignoreEos),
     logprobs: Math.round(number(s.logprobs, DEFAULT_SETTINGS.logprobs, 0, 20)),
+    answers: Math.round(number(s.answers, DEFAULT_SETTINGS.answers, 1, 4)),
     apiKey: String(s.apiKey ?? '').trim(),
     adapter: String(s.adapter ?? ''),
     theme: ['light', 'dark'].includes(s.theme) ? s.theme : 'system',
@@ -61,6 +63,7 @@ export function chatParams(s) {
   if (s.seed !== '') params.seed = Number(s.seed);
   if (s.ignoreEos) params.ignore_eos = true;
   if (s.logprobs > 0) params.logprobs = s.logprobs;
+  if (s.answers > 1) params.n = s.answers;
   // always sent ('' = the base), so switching back to the base also switches a session that used an adapter
   if (s.adapter !== undefined) params.adapter = s.adapter;
   return params;

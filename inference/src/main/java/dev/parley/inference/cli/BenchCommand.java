@@ -7,6 +7,7 @@ import dev.parley.inference.constrain.Grammars;
 import dev.parley.inference.constrain.TokenConstraint;
 import dev.parley.inference.constrain.TokenMatcher;
 import dev.parley.inference.constrain.TokenVocabulary;
+import dev.parley.inference.engine.EngineConfig;
 import dev.parley.inference.forge.SyntheticModel;
 import dev.parley.inference.kv.KvFormat;
 import dev.parley.inference.kv.PagedKvCache;
@@ -82,6 +83,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "also time decode with LoRA adapters: sequence s of a batch uses adapter s mod K of the K given (the rows "
             + "of all adapters share each step), rounds alternating with the base alone; repeatable") List<Path> loras;
     @Option(names = "--json", description = "print one JSON object instead of text") boolean json;
+    @Option(names = "--n", paramLabel = "N",
+            description = "instead of the throughput figures: N answers to one --prompt-tokens prompt as one request (prefilled "
+            + "once, forked in the KV cache) against N separate requests for it, --gen-tokens each, through the engine: "
+            + "seconds, peak KV blocks, rows computed") Integer choices;
     @Option(names = "--json-schema", paramLabel = "FILE",
             description = "also time decode under this JSON Schema: each sequence masks its logits to the tokens its matcher "
             + "allows, takes the best one and advances (a finished document starts the next); rounds alternate with the "
@@ -101,9 +106,22 @@ final class BenchCommand implements Callable<Integer> {
             for (GgmlType t : synthetic) kernels(t);
             return 0;
         }
+        if (choices != null && choices < 1) throw new CliErrors.UsageException("--n must be positive");
         if (loras != null && jsonSchema != null) throw new CliErrors.UsageException("--lora and --json-schema are measured separately");
         Grammar grammar = jsonSchema == null ? null : schemaGrammar(jsonSchema); // refused before the model loads
         try (Model m = Model.load(model.resolve())) {
+            if (choices != null) {
+                EngineConfig config = new EngineConfig(choices, 64, chunk, mode)
+                        .withKvCache(EngineConfig.DEFAULT_KV_BUDGET, EngineConfig.DEFAULT_BLOCK_SIZE, kvFormat);
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("model", m.config().name());
+                r.put("threads", Parallel.threads());
+                r.put("vector", vectorWidth());
+                r.putAll(new ChoicesBench(m, config, choices, promptTokens, genTokens).measure(rounds));
+                System.out.print(json ? Json.write(r) + "\n" : String.format("model %s, %d threads, %s%n", m.config().name(),
+                        Parallel.threads(), Simd.describe()) + ChoicesBench.describe(r));
+                return 0;
+            }
             Transformer tf = m.transformer(mode);
             LoraAdapter[] adapters = loras == null ? null : loras.stream()
                     .map(f -> m.loadAdapter(f.getFileName().toString(), f)).toArray(LoraAdapter[]::new);
