@@ -15,7 +15,7 @@ export class ChatConnection extends EventTarget {
     this.socket = null;
     this.state = 'closed';
     this.hello = null;
-    this.requests = new Map(); // id -> frame handler
+    this.requests = new Map(); // id -> { onFrame, answersLeft }
     this.attempts = 0;
     this.reconnectTimer = null;
     this.pingTimer = null;
@@ -75,16 +75,20 @@ export class ChatConnection extends EventTarget {
       this.dispatchEvent(new CustomEvent('hello', { detail: frame }));
       return;
     }
-    const handler = frame.id != null ? this.requests.get(frame.id) : null;
-    if (handler) {
-      if (frame.type === 'done' || frame.type === 'error') this.requests.delete(frame.id);
-      handler(frame);
+    const pending = frame.id != null ? this.requests.get(frame.id) : null;
+    if (pending) {
+      // a request for n answers gets one done frame per answer; it ends with the last of them, or with an error
+      if (frame.type === 'error' || (frame.type === 'done' && --pending.answersLeft === 0)) this.requests.delete(frame.id);
+      pending.onFrame(frame);
     } else if (frame.type === 'error') {
       console.warn('parley: server error without a request', frame);
     }
   }
 
-  /** Sends a request frame and routes every frame with its id to {@code onFrame} until done or error. Returns the id. */
+  /**
+   * Sends a request frame and routes every frame with its id to {@code onFrame} until its last done frame (one per
+   * answer: params.n) or an error. Returns the id.
+   */
   request(frame, onFrame) {
     const id = `r${Date.now().toString(36)}-${++this.counter}`;
     const full = { ...frame, id };
@@ -92,7 +96,7 @@ export class ChatConnection extends EventTarget {
       queueMicrotask(() => onFrame({ type: 'error', id, code: 'not_connected', message: 'Not connected to the server.' }));
       return id;
     }
-    this.requests.set(id, onFrame);
+    this.requests.set(id, { onFrame, answersLeft: frame.params?.n > 1 ? frame.params.n : 1 });
     this.send(full);
     return id;
   }
@@ -113,10 +117,10 @@ export class ChatConnection extends EventTarget {
 
   /** Requests on a lost socket end here: the server cancels them when the socket closes. */
   failInFlight() {
-    const handlers = [...this.requests.entries()];
+    const pending = [...this.requests.entries()];
     this.requests.clear();
-    for (const [id, handler] of handlers) {
-      handler({ type: 'error', id, code: 'connection_lost', message: 'The connection to the server was lost.' });
+    for (const [id, request] of pending) {
+      request.onFrame({ type: 'error', id, code: 'connection_lost', message: 'The connection to the server was lost.' });
     }
   }
 
