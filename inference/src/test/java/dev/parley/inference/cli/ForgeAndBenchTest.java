@@ -81,6 +81,23 @@ class ForgeAndBenchTest {
         assertFalse(Files.exists(tmp.resolve("z.gguf")));
     }
 
+    /** bench --n: n answers as one request compute the prompt once and hold fewer KV blocks than n separate requests. */
+    @Test
+    void benchNComparesOneRequestWithSeparateOnes() throws Exception {
+        Path a = tmp.resolve("n.gguf");
+        assertEquals(0, forge(a, "Q8_0").exit());
+        CliTest.Run r = CliTest.run("bench", "--model", a.toString(), "--n", "3", "--prompt-tokens", "40", "--gen-tokens", "5",
+                "--rounds", "1", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode j = TestJson.parse(r.out());
+        JsonNode one = j.get("one_request"), separate = j.get("separate_requests");
+        // each answer's first token comes from the prompt's last row, then 4 decode rows
+        assertEquals(40 + 3 * 4, one.get("rows_computed").getLongValue(), r.out());
+        assertEquals(3 * 40 + 3 * 4, separate.get("rows_computed").getLongValue(), r.out());
+        assertTrue(one.get("peak_kv_blocks").getIntValue() < separate.get("peak_kv_blocks").getIntValue(), r.out());
+        assertEquals(2, CliTest.run("bench", "--model", a.toString(), "--n", "0").exit());
+    }
+
     @Test
     void benchJsonReportsTheIssuesFields() throws Exception {
         Path a = tmp.resolve("b.gguf");
