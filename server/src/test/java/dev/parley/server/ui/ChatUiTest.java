@@ -2,6 +2,7 @@ package dev.parley.server.ui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.Rectangle;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
 
@@ -331,5 +333,40 @@ class ChatUiTest {
             }
         }
         return b.append('"').toString();
+    }
+
+    /** "Answers side by side": the page asks for n answers ({@code params.n}) and shows them next to each other. */
+    @Test void threeAnswersStreamSideBySideAndTheFirstContinuesTheChat() {
+        page.open("""
+                {"temperature":1,"maxTokens":30,"seed":"5","ignoreEos":true,"logprobs":0,"answers":3}""");
+        page.send("Once upon a time");
+        page.awaitIdle();
+
+        Map<String, Object> chat = page.sentFrames("chat").getFirst();
+        assertEquals(3L, ((Map<?, ?>) chat.get("params")).get("n"));
+        List<WebElement> replies = page.messages("assistant");
+        assertEquals(1, replies.size(), "one reply holding the three answers");
+        List<WebElement> answers = replies.getFirst().findElements(By.cssSelector(".answers > .bubble"));
+        assertEquals(3, answers.size());
+        List<String> texts = answers.stream().map(a -> a.findElement(By.cssSelector(".body")).getText()).toList();
+        for (String text : texts) assertFalse(text.isBlank(), "every answer has text: " + texts);
+        assertNotEquals(texts.get(0), texts.get(1), "seeds 5 and 6 sample different answers");
+        for (WebElement answer : answers) {
+            String stats = answer.findElement(By.cssSelector(".stats")).getText();
+            assertTrue(stats.startsWith("30 tokens"), stats);
+        }
+        // next to each other: the same top, left to right
+        Rectangle first = answers.get(0).getRect(), second = answers.get(1).getRect(), third = answers.get(2).getRect();
+        assertTrue(Math.abs(first.y - second.y) < 4 && Math.abs(second.y - third.y) < 4, first + " " + second + " " + third);
+        assertTrue(first.x + first.width <= second.x && second.x + second.width <= third.x, first + " " + second + " " + third);
+
+        // the session continues from the first answer: a second message carries it as the assistant turn
+        page.send("And then?");
+        page.awaitIdle();
+        assertEquals(2, page.messages("assistant").size());
+        String session = (String) page.sentFrames("chat").getLast().get("session");
+        var history = server.server.sessions().get(session).await().history();
+        assertEquals(4, history.size());
+        assertEquals(texts.getFirst().strip(), history.get(1).content().strip());
     }
 }
