@@ -89,6 +89,18 @@ final class Q4_0Matrix extends WeightMatrix {
         return LANES == 16 ? dotInt16(rowOffset(row), x.q16, x.d) : dotInt16Pairs(rowOffset(row), x.q16, x.d);
     }
 
+    @Override
+    void dotRows(QuantizedActivation x, float[] out, int rowFrom, int rowTo) {
+        if (BATCH_INVARIANT || !Simd.VECTORIZED) {
+            super.dotRows(x, out, rowFrom, rowTo);
+            return;
+        }
+        short[] qx = x.q16;
+        float[] dx = x.d;
+        if (LANES == 16) for (int r = rowFrom; r < rowTo; r++) out[r] = dotInt16(r * rowBytes, qx, dx);
+        else for (int r = rowFrom; r < rowTo; r++) out[r] = dotInt16Pairs(r * rowBytes, qx, dx);
+    }
+
     /**
      * 8 or 4 lanes: kernels-avx2.md's best AVX2 Q4_0 kernel (q4iC); here 2.2x the folded f32 kernel at 8 lanes and 3x at 4
      * (Q4_0 matmuls of a 1B shape, 12.3 -> 27 and 6.3 -> 18.7 tok/s, 2 threads). The nibble bytes

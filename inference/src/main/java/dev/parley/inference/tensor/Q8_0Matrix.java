@@ -84,6 +84,18 @@ final class Q8_0Matrix extends WeightMatrix {
         return LANES == 16 ? dotInt16(rowOffset(row), x.q16, x.d) : dotInt16Pairs(rowOffset(row), x.q16, x.d);
     }
 
+    @Override
+    void dotRows(QuantizedActivation x, float[] out, int rowFrom, int rowTo) {
+        if (BATCH_INVARIANT || !Simd.VECTORIZED) {
+            super.dotRows(x, out, rowFrom, rowTo);
+            return;
+        }
+        short[] qx = x.q16;
+        float[] dx = x.d;
+        if (LANES == 16) for (int r = rowFrom; r < rowTo; r++) out[r] = dotInt16(r * rowBytes, qx, dx);
+        else for (int r = rowFrom; r < rowTo; r++) out[r] = dotInt16Pairs(r * rowBytes, qx, dx);
+    }
+
     /**
      * 16 lanes: kernels.md's "256-bit halves", the best B=1 Q8_0 kernel it measured on AVX-512 (0.91 of read
      * bandwidth): each block half widened to 16 int16 lanes and multiplied with the int16 activation quants, the two

@@ -212,6 +212,10 @@ public abstract class WeightMatrix {
             for (int t = 0; t < n; t++) for (int r = rowFrom; r < rowTo; r++) out[t * outStride + r] = dot(r, xs[t]);
             return;
         }
+        if (n == 1) {
+            dotRows(xs[0], out, rowFrom, rowTo);
+            return;
+        }
         if (folded() && n >= panelMin()) {
             PanelScratch ps = PANEL.get().fit(n, cols);
             for (int t = 0; t < n; t++) {
@@ -230,6 +234,16 @@ public abstract class WeightMatrix {
                 else tile(r, nr, xs, t, nt, out, outStride);
             }
         }
+    }
+
+    /**
+     * One activation row (single-sequence decode): {@code out[r] = dot(r, x)} for r in [rowFrom, rowTo), rows and
+     * activation already checked. Formats with a B=1 kernel override it to run their kernel over the rows directly:
+     * a 2048-column Q8_0 row is only 64 blocks, and going through {@code dot} per row (virtual call, activation and
+     * row checks) cost about 10% of the kernel's time (see BENCHMARKS.md, "Single-sequence decode on Zen 5").
+     */
+    void dotRows(QuantizedActivation x, float[] out, int rowFrom, int rowTo) {
+        for (int r = rowFrom; r < rowTo; r++) out[r] = dot(r, x);
     }
 
     /** The F32 analogue of {@link #matmul(QuantizedActivation[], int, float[], int, int, int)}: activation row t is {@code x[t * xStride ..]}. */
