@@ -164,6 +164,11 @@ final class BenchCommand implements Callable<Integer> {
             }
             // probed last, right after the decode runs it is compared with, over the same weights
             double bandwidth = readBandwidth(weights, Parallel.threads());
+            FmaPeak.Result fma = FmaPeak.measure();
+            ForwardMacs macs = new ForwardMacs(m.config(), m.weights());
+            double prefillGflops = prefill * 2.0 * macs.prefill(prompt, chunk) / prompt / 1e9;
+            Map<Integer, Double> decodeGflops = new TreeMap<>();
+            decode.forEach((b, v) -> decodeGflops.put(b, v * 2.0 * macs.decode(b, DECODE_START + warm, steps) / ((double) b * steps) / 1e9));
             if (json) {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("model", m.config().name());
@@ -177,10 +182,23 @@ final class BenchCommand implements Callable<Integer> {
                 r.put("parallel", parallel);
                 r.put("weights_bytes", stepBytes);
                 r.put("memory_read_gbs", round(bandwidth / 1e9));
-                r.put("decode_bandwidth_fraction", Math.round(decode.get(1) * stepBytes / bandwidth * 1000) / 1000.0);
+                r.put("decode_bandwidth_fraction", fraction(decode.get(1) * stepBytes / bandwidth));
                 Map<String, Object> byBatch = new LinkedHashMap<>();
                 decode.forEach((b, v) -> byBatch.put(Integer.toString(b), round(v)));
                 r.put("aggregate_decode_by_batch", byBatch);
+                r.put("fma_peak_gflops", round(fma.gflops()));
+                r.put("flops_counted", ForwardMacs.COUNTED);
+                r.put("prefill_gflops", round(prefillGflops));
+                r.put("prefill_fma_fraction", fraction(prefillGflops / fma.gflops()));
+                r.put("aggregate_decode_gflops", round(decodeGflops.get(parallel)));
+                r.put("aggregate_decode_fma_fraction", fraction(decodeGflops.get(parallel) / fma.gflops()));
+                Map<String, Object> gflopsByBatch = new LinkedHashMap<>(), fmaByBatch = new LinkedHashMap<>();
+                decodeGflops.forEach((b, v) -> {
+                    gflopsByBatch.put(Integer.toString(b), round(v));
+                    fmaByBatch.put(Integer.toString(b), fraction(v / fma.gflops()));
+                });
+                r.put("decode_gflops_by_batch", gflopsByBatch);
+                r.put("decode_fma_fraction_by_batch", fmaByBatch);
                 if (adapters != null) {
                     r.put("lora_adapters", loras.stream().map(Path::toString).toList());
                     Map<String, Object> adapted = new LinkedHashMap<>();
@@ -204,9 +222,10 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 System.out.println(Json.write(r));
             } else {
+                System.out.printf("prefill: %.1f GFLOP/s, %.3f of the FMA peak%n", prefillGflops, prefillGflops / fma.gflops());
                 decode.forEach((b, v) -> System.out.printf("decode batch %d: %.1f tok/s aggregate (%.1f per sequence); weight "
-                        + "bytes/s ÷ bandwidth = %.2f%n",
-                        b, v, v / b, v / b * stepBytes / bandwidth));
+                        + "bytes/s ÷ bandwidth = %.2f; %.1f GFLOP/s, %.3f of the FMA peak%n",
+                        b, v, v / b, v / b * stepBytes / bandwidth, decodeGflops.get(b), decodeGflops.get(b) / fma.gflops()));
                 adaptedDecode.forEach((b, v) -> System.out.printf("decode batch %d over %d LoRA adapters: %.1f tok/s aggregate, %.1f%% of "
                         + "the base alone%n", b, adapters.length, v, 100 * v / decode.get(b)));
                 constrainedDecode.forEach((b, v) -> System.out.printf("decode batch %d under %s, cold mask cache: %.1f tok/s aggregate, "
@@ -215,6 +234,7 @@ final class BenchCommand implements Callable<Integer> {
                         100 * warmHitRate.get(b)));
                 System.out.printf("read bandwidth (streaming sum over the weights, %d threads): %.2f GB/s%n", Parallel.threads(),
                         bandwidth / 1e9);
+                System.out.printf("FMA peak: %s; GFLOP/s count %s%n", fma.describe(), ForwardMacs.COUNTED);
             }
         }
         return 0;
@@ -234,6 +254,11 @@ final class BenchCommand implements Callable<Integer> {
         return Math.round(v * 10) / 10.0;
     }
 
+    /** A fraction of a physical limit, to 3 decimals. */
+    private static double fraction(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
     /** Every matrix the forward pass multiplies (the embedding table is only looked up, unless tied to the output). */
     private static List<MemorySegment> matrices(ModelWeights w) {
         Map<MemorySegment, Boolean> seen = new IdentityHashMap<>();
@@ -245,30 +270,34 @@ final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    /** Best of 5 passes of a vector sum (the kernels' width) over the weights, split into one contiguous share per thread. */
+    /**
+     * Bytes each timed pass of the read-bandwidth probe streams at least, sweeping small weights several times: a pass
+     * over a tiny model's 1.4 MB alone lasts tens of microseconds, so a thread that waits for a core on a loaded machine
+     * dominated it (bench reported 0.0 GB/s at load 13). Repeated sweeps read what decode reads, from the same caches.
+     */
+    private static final long MIN_PASS_BYTES = 64L << 20;
+
+    /**
+     * Best of 5 passes of a vector sum (the kernels' width) over the segments, each split into one contiguous share per
+     * thread of the compute team (already running, so no thread start is timed), repeated within a pass up to
+     * {@link #MIN_PASS_BYTES}.
+     */
     static double readBandwidth(List<MemorySegment> segments, int threads) {
         long bytes = segments.stream().mapToLong(MemorySegment::byteSize).sum();
+        long sweeps = Math.max(1, (MIN_PASS_BYTES + bytes - 1) / bytes);
+        long[] sums = new long[threads];
         double best = 0;
         for (int pass = 0; pass < 5; pass++) {
             long t0 = System.nanoTime();
-            long[] sums = new long[threads];
-            Thread[] others = new Thread[threads - 1];
-            for (int i = 1; i < threads; i++) {
-                int part = i;
-                others[i - 1] = Thread.ofPlatform().start(() -> sums[part] = sumPart(segments, part, threads));
-            }
-            sums[0] = sumPart(segments, 0, threads);
-            for (Thread t : others) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+            Parallel.forChunks(threads, 1, (from, to) -> {
+                for (int part = from; part < to; part++) {
+                    for (long k = 0; k < sweeps; k++) sums[part] += sumPart(segments, part, threads);
                 }
-            }
+            });
             double secs = (System.nanoTime() - t0) / 1e9;
-            if (Arrays.stream(sums).sum() == 42) System.out.print(""); // keep the sums alive
-            best = Math.max(best, bytes / secs);
+            best = Math.max(best, sweeps * bytes / secs);
         }
+        if (Arrays.stream(sums).sum() == 42) System.out.print(""); // keep the sums alive
         return best;
     }
 
@@ -290,6 +319,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
+
+    /** Prompt tokens each decoding sequence starts with: its timed steps run at positions from this plus the warm steps. */
+    private static final int DECODE_START = 4;
 
     /**
      * Untimed runs before each figure, at least this long: C2 compiles the large batched kernels seconds after their
@@ -368,7 +400,7 @@ final class BenchCommand implements Callable<Integer> {
                           int rounds, long warmUpNanos) {
         TokenMatcher[] matchers = new TokenMatcher[b];
         long[] mask = new long[(m.config().vocabSize() + 63) >>> 6];
-        int bs = 16, start = 4, perSeq = (start + warm + steps) / bs + 2;
+        int bs = 16, start = DECODE_START, perSeq = (start + warm + steps) / bs + 2;
         int[][] tables = new int[b][perSeq];
         for (int s = 0; s < b; s++) for (int i = 0; i < perSeq; i++) tables[s][i] = s * perSeq + i;
         ForwardBuffers buf = new ForwardBuffers(m.config());

@@ -21,10 +21,10 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "info", mixinStandardHelpOptions = true, description = {
         "Describe a GGUF model: architecture, dimensions, tensor types, vocabulary, context length, chat template.",
-        "With --system: this machine as the engine sees it: vector width, cores, compute threads, read bandwidth."})
+        "With --system: this machine as the engine sees it: vector width, cores, compute threads, read bandwidth, f32 FMA peak."})
 final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "GGUF model file") Path model;
-    @Option(names = "--system", description = "describe the machine instead of a model (vector width, cores, read bandwidth)") boolean system;
+    @Option(names = "--system", description = "describe the machine instead of a model (vector width, cores, read bandwidth, FMA peak)") boolean system;
     @Option(names = "--json", description = "print JSON") boolean json;
 
     /** Bytes the --system read-bandwidth probe streams: well past the last-level cache of any current CPU. */
@@ -50,7 +50,7 @@ final class InfoCommand implements Callable<Integer> {
         }
     }
 
-    /** The vector width the kernels chose, the cores, the compute team and the read bandwidth a vector sum reaches. */
+    /** The vector width the kernels chose, the cores, the compute team, the read bandwidth a vector sum reaches and the FMA peak. */
     static Map<String, Object> describeSystem() {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("vector", Simd.describe());
@@ -65,6 +65,10 @@ final class InfoCommand implements Callable<Integer> {
             info.put("read_bandwidth_gbs", Math.round(gbs * 100) / 100.0);
             info.put("read_bandwidth_probe", "best of 5 vector sums over " + (PROBE_BYTES >> 20) + " MiB, " + Parallel.threads() + " threads");
         }
+        FmaPeak.Result fma = FmaPeak.measure();
+        info.put("fma_peak_gflops", Math.round(fma.gflops() * 10) / 10.0);
+        info.put("fma_peak_probe", fma.describe() + ": best of " + FmaPeak.ROUNDS + " rounds of " + FmaPeak.CHAINS
+                + " independent f32 FMA chains per thread, all threads at once");
         return info;
     }
 

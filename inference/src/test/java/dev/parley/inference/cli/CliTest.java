@@ -75,9 +75,14 @@ class CliTest {
         if (preferred >= 128) assertEquals(Math.min(512, preferred), vector.get("bits").getIntValue(), r.out);
         assertEquals(Runtime.getRuntime().availableProcessors(), info.get("cores").getIntValue());
         assertTrue(info.get("read_bandwidth_gbs").getDoubleValue() > 0, r.out);
+        assertTrue(info.get("fma_peak_gflops").getDoubleValue() > 0, r.out);
+        String probe = info.get("fma_peak_probe").getStringValue();
+        assertTrue(probe.contains(info.get("compute_threads").getIntValue() + " threads"), r.out);
+        assertTrue(probe.contains(vector.get("native").getBooleanValue() ? vector.get("bits").getIntValue() + "-bit vectors" : "scalar"), r.out);
         assertFalse(r.err.contains("Exception"), "every probe thread reads the buffer: " + r.err);
         Run text = run("info", "--system");
         assertTrue(text.out.contains("float lanes") || text.out.contains("scalar kernels"), text.out);
+        assertTrue(text.out.matches("(?s).*fma_peak_gflops: [0-9.]+\\n.*"), text.out);
         assertEquals(2, run("info").exit, "neither a model nor --system");
         assertEquals(2, run("info", stories(), "--system").exit, "both");
     }

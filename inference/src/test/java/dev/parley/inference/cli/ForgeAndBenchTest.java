@@ -118,6 +118,49 @@ class ForgeAndBenchTest {
         JsonNode vector = j.get("vector");
         assertEquals(FloatVector.SPECIES_PREFERRED.vectorBitSize(), vector.get("jvm_preferred_bits").getIntValue(), r.out());
         assertEquals(vector.get("bits").getIntValue() / 32, vector.get("float_lanes").getIntValue(), r.out());
+
+        // GFLOP/s from the shapes: 2 FLOP per multiply-add of the layer matrices (every row), the output (rows with
+        // logits: one per prefill chunk of 8, every decode row) and attention (2 x 4 heads x 64 per attended position)
+        double peak = j.get("fma_peak_gflops").getDoubleValue();
+        assertTrue(peak > 0, r.out());
+        long outputValues = 600L * 256, attentionPerPosition = 2L * 2 * 4 * 64;
+        long prefillMacs = 20 * 2 * layerValues + 3 * outputValues + attentionPerPosition * (20 * 21 / 2); // positions 0-19
+        assertFlops(prefillMacs / 20.0, j.get("prefill_tokens_per_s").getDoubleValue(), j.get("prefill_gflops").getDoubleValue(), r.out());
+        // decode rows run at positions 8-10 (4 prompt rows, 4 untimed steps), so attend to 9-11 positions
+        double decodeMacs = 2 * layerValues + outputValues + attentionPerPosition * (9 + 10 + 11) / 3.0;
+        double aggregate = j.get("aggregate_decode_gflops").getDoubleValue();
+        assertFlops(decodeMacs, j.get("aggregate_decode_tokens_per_s").getDoubleValue(), aggregate, r.out());
+        assertEquals(aggregate, j.get("decode_gflops_by_batch").get("3").getDoubleValue(), r.out());
+        assertFlops(decodeMacs, j.get("decode_tokens_per_s").getDoubleValue(), j.get("decode_gflops_by_batch").get("1").getDoubleValue(),
+                r.out());
+        // fractions of the peak, to 3 decimals, of the GFLOP/s before their rounding to 0.1
+        assertFraction(j.get("prefill_gflops").getDoubleValue() / peak, 0.05 / peak, j.get("prefill_fma_fraction").getDoubleValue(), r.out());
+        assertFraction(aggregate / peak, 0.05 / peak, j.get("aggregate_decode_fma_fraction").getDoubleValue(), r.out());
+        assertEquals(j.get("aggregate_decode_fma_fraction").getDoubleValue(), j.get("decode_fma_fraction_by_batch").get("3").getDoubleValue());
+        assertTrue(j.get("flops_counted").getStringValue().contains("attention"), r.out());
+    }
+
+    /** GFLOP/s as reported (to 0.1) against tokens/s (to 0.1) times 2 FLOP per multiply-add. */
+    private static void assertFlops(double macsPerToken, double tokensPerSecond, double gflops, String out) {
+        double expected = tokensPerSecond * 2 * macsPerToken / 1e9, slack = 0.05 + 0.05 * 2 * macsPerToken / 1e9 + 1e-9;
+        assertEquals(expected, gflops, slack, out);
+    }
+
+    private static void assertFraction(double expected, double slack, double fraction, String out) {
+        assertEquals(expected, fraction, slack + 0.0005 + 1e-9, out);
+    }
+
+    /** The text form prints what the JSON holds: prefill and decode GFLOP/s as fractions of the FMA peak, and the peak. */
+    @Test
+    void benchTextReportsFlopsAgainstThePeak() throws Exception {
+        Path a = tmp.resolve("t.gguf");
+        assertEquals(0, forge(a, "Q8_0").exit());
+        CliTest.Run r = CliTest.run("bench", "--model", a.toString(), "--prompt-tokens", "8", "--gen-tokens", "2", "--rounds", "1");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().matches("(?s).*prefill: [0-9.]+ GFLOP/s, [0-9.]+ of the FMA peak.*"), r.out());
+        assertTrue(r.out().matches("(?s).*decode batch 1: .* [0-9.]+ GFLOP/s, [0-9.]+ of the FMA peak.*"), r.out());
+        assertTrue(r.out().matches("(?s).*FMA peak: [0-9.]+ GFLOP/s f32 FMA \\(\\d+ threads, .*"), r.out());
+        assertTrue(r.out().matches("(?s).*read bandwidth .*: [0-9.]+ GB/s.*"), r.out());
     }
 
     @Test
