@@ -91,10 +91,12 @@ final class ChoicesBench {
             if (oneRequest) {
                 engine.submitChoices(new GenerationRequest(prompt, params), listeners);
             } else {
+                List<GenerationRequest> requests = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     SamplingParams own = params.toBuilder().seed(params.seed() + i).build(); // what answer i samples with
-                    engine.submit(new GenerationRequest(prompt, own), listeners.get(i));
+                    requests.add(new GenerationRequest(prompt, own));
                 }
+                engine.submitAll(requests, listeners); // all in the first step: none reuses another's prompt blocks
             }
             for (CompletableFuture<Completion> f : done) f.get(30, TimeUnit.MINUTES);
             double seconds = (System.nanoTime() - t0) / 1e9;

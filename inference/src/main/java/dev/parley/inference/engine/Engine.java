@@ -104,6 +104,23 @@ public final class Engine implements InferenceEngine {
         return choices.size() == 1 ? seq : new ChoicesHandle(seq);
     }
 
+    /**
+     * Several requests handed over at once: the worker takes them into the scheduler together (it waits on the same
+     * lock), so none of them starts a step before the others arrive. {@code bench --n} compares n answers of one
+     * request with n separate requests "submitted together"; submitted one by one, the worker could prefill the first
+     * alone and the others would then reuse its prompt blocks from the prefix cache, as a race.
+     */
+    public List<RequestHandle> submitAll(List<GenerationRequest> requests, List<? extends GenerationListener> listeners) {
+        if (requests.size() != listeners.size()) {
+            throw new IllegalArgumentException(requests.size() + " requests but " + listeners.size() + " listeners");
+        }
+        synchronized (incoming) { // reentrant: each submit's enqueue takes it again
+            List<RequestHandle> handles = new ArrayList<>();
+            for (int i = 0; i < requests.size(); i++) handles.add(submit(requests.get(i), listeners.get(i)));
+            return handles;
+        }
+    }
+
     /** The handle of an n-answer request: cancelling it cancels every answer; it is done when all of them are. */
     private record ChoicesHandle(Sequence first) implements RequestHandle {
         @Override public long id() { return first.id(); }
