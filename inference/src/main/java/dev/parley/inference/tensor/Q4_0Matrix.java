@@ -86,19 +86,17 @@ final class Q4_0Matrix extends WeightMatrix {
     float vectorDot(int row, QuantizedActivation x) {
         checkActivation(x);
         if (BATCH_INVARIANT) return dotFolded(rowOffset(row), x.scaled, 0);
-        return LANES == 16 ? dotInt16(rowOffset(row), x.q16, x.d) : dotInt16Pairs(rowOffset(row), x.q16, x.d);
+        return int16Dot(rowOffset(row), x.q16, x.d);
     }
 
     @Override
-    void dotRows(QuantizedActivation x, float[] out, int rowFrom, int rowTo) {
-        if (BATCH_INVARIANT || !Simd.VECTORIZED) {
-            super.dotRows(x, out, rowFrom, rowTo);
-            return;
-        }
-        short[] qx = x.q16;
-        float[] dx = x.d;
-        if (LANES == 16) for (int r = rowFrom; r < rowTo; r++) out[r] = dotInt16(r * rowBytes, qx, dx);
-        else for (int r = rowFrom; r < rowTo; r++) out[r] = dotInt16Pairs(r * rowBytes, qx, dx);
+    boolean hasInt16Dot() {
+        return true;
+    }
+
+    @Override
+    float int16Dot(long base, short[] qx, float[] dx) {
+        return LANES == 16 ? dotInt16(base, qx, dx) : dotInt16Pairs(base, qx, dx);
     }
 
     /**

@@ -238,12 +238,31 @@ public abstract class WeightMatrix {
 
     /**
      * One activation row (single-sequence decode): {@code out[r] = dot(r, x)} for r in [rowFrom, rowTo), rows and
-     * activation already checked. Formats with a B=1 kernel override it to run their kernel over the rows directly:
+     * activation already checked. Formats with an {@link #int16Dot} kernel run it over the rows directly:
      * a 2048-column Q8_0 row is only 64 blocks, and going through {@code dot} per row (virtual call, activation and
      * row checks) cost about 10% of the kernel's time (see BENCHMARKS.md, "Single-sequence decode on Zen 5").
      */
-    void dotRows(QuantizedActivation x, float[] out, int rowFrom, int rowTo) {
-        for (int r = rowFrom; r < rowTo; r++) out[r] = dot(r, x);
+    final void dotRows(QuantizedActivation x, float[] out, int rowFrom, int rowTo) {
+        if (BATCH_INVARIANT || !Simd.VECTORIZED || !hasInt16Dot()) {
+            for (int r = rowFrom; r < rowTo; r++) out[r] = dot(r, x);
+            return;
+        }
+        short[] qx = x.q16;
+        float[] dx = x.d;
+        for (int r = rowFrom; r < rowTo; r++) out[r] = int16Dot(r * rowBytes, qx, dx);
+    }
+
+    /** Whether this format has {@link #int16Dot}, its unfolded single-row kernel over int16 activation quants. */
+    boolean hasInt16Dot() {
+        return false;
+    }
+
+    /**
+     * The unfolded single-row kernel of formats that have one (Q8_0, Q4_0): the row at byte {@code base} against the
+     * activation's int16 quants {@code qx} and block scales {@code dx}, ggml's grouping (not batch-invariant).
+     */
+    float int16Dot(long base, short[] qx, float[] dx) {
+        throw new UnsupportedOperationException(type() + " has no int16 single-row kernel");
     }
 
     /** The F32 analogue of {@link #matmul(QuantizedActivation[], int, float[], int, int, int)}: activation row t is {@code x[t * xStride ..]}. */
