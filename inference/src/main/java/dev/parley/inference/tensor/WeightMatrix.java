@@ -302,11 +302,14 @@ public abstract class WeightMatrix {
 
     /**
      * Activation rows from which this format uses the panel; formats without a 4x4 register tile start earlier.
-     * Unquantized formats never use it at 512 bits: their direct 4x4 tile reads the weights where they are, and the
-     * panel would only add a copy.
+     * Unquantized formats use it at 512 bits only for prompt-sized batches ({@link #BLOCKED_MIN} rows): for decode
+     * batches their direct 4x4 tile reads the weights where they are and the panel would only add a copy, but over a
+     * prompt that tile re-reads each 4-row group of 3-32 KB rows from L2 for every 4 activations (110M F32 prefill ran
+     * at 0.20-0.30 of the FMA peak at 512 bits, 0.47-0.54 at 256 bits through the panel), where the K-blocked panel
+     * reads L1-sized slices.
      */
     int panelMin() {
-        return unquantized() && LANES == 16 ? Integer.MAX_VALUE : PANEL_MIN;
+        return unquantized() && LANES == 16 ? BLOCKED_MIN : PANEL_MIN;
     }
 
     /**

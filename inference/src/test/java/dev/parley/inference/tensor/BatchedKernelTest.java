@@ -30,10 +30,15 @@ class BatchedKernelTest {
      * more than two column blocks and a short last one, a tail group of one activation row.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K", "F32", "F16"})
     void blockedPanelEqualsLoopedDot(GgmlType type) {
         int cols = type.blockSize == 32 ? 2080 : 2304;
         checkAgainstDot(type, cols, new int[] {WeightMatrix.BLOCKED_MIN, WeightMatrix.BLOCKED_MIN + 1}, new Random(400 + type.ordinal()));
+        // F32/F16 take the panel at 16 lanes only from BLOCKED_MIN rows: short rows (unblocked panel) and one row fewer
+        // (direct 4x4 tile) must agree with dot as well
+        if (type.blockSize == 1) {
+            checkAgainstDot(type, 768, new int[] {WeightMatrix.BLOCKED_MIN - 1, WeightMatrix.BLOCKED_MIN}, new Random(500 + type.ordinal()));
+        }
     }
 
     private static void checkAgainstDot(GgmlType type, int cols, int[] batchSizes, Random rnd) {
